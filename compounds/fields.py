@@ -1,0 +1,17 @@
+from django.db import models
+
+from .validators import validate_citation_keys
+
+
+class MarkdownField(models.TextField):
+    """Markdown written by editors: the markdownx editor in the admin, and citation-key checks.
+
+    A class of our own (rather than MarkdownxField) keeps widget concerns out of
+    the models; the admin maps this class to the markdownx widget.
+    """
+
+    default_validators = [validate_citation_keys]
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("blank", True)
+        super().__init__(*args, **kwargs)

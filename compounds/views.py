@@ -1,0 +1,91 @@
+from django.conf import settings
+from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.cache import never_cache
+
+from .models import Category, Compound, ProfileSnapshot
+from .profile import profile_build
+from .selectors import (
+    categories_with_published_counts,
+    compound_for_profile,
+    published_snapshot_get,
+    published_snapshots,
+)
+
+
+def home(request):
+    latest = list(published_snapshots()[:6])
+    featured = list(published_snapshots().filter(featured=True)[:6])
+    categories = [category for category in categories_with_published_counts() if category.published_count]
+    return render(request, "compounds/home.html", {"latest": latest, "featured": featured, "categories": categories})
+
+
+def _paginate(request, queryset):
+    paginator = Paginator(queryset, settings.MONOGRAPH_PAGE_SIZE)
+    return paginator.get_page(request.GET.get("page"))
+
+
+def compound_index(request):
+    categories = [category for category in categories_with_published_counts() if category.published_count]
+    selected = None
+    slug = request.GET.get("category")
+    if slug:
+        selected = next((category for category in categories if category.slug == slug), None)
+        if selected is None:
+            raise Http404("No such category.")
+    page = _paginate(request, published_snapshots(category=selected))
+    return render(
+        request,
+        "compounds/index.html",
+        {"page": page, "categories": categories, "selected": selected},
+    )
+
+
+def category_detail(request, slug):
+    category = get_object_or_404(Category, slug=slug)
+    page = _paginate(request, published_snapshots(category=category))
+    return render(request, "compounds/category.html", {"category": category, "page": page})
+
+
+def compound_detail(request, slug):
+    try:
+        snapshot = published_snapshot_get(slug=slug)
+    except ProfileSnapshot.DoesNotExist:
+        raise Http404("No published profile at this address.") from None
+    return render(
+        request,
+        "compounds/detail.html",
+        {"header": snapshot.header, "body_html": snapshot.body_html, "snapshot": snapshot, "preview": False},
+    )
+
+
+@never_cache
+@staff_member_required
+def compound_preview(request, slug):
+    """The current draft in the public template, for staff only."""
+    try:
+        compound = compound_for_profile(slug=slug)
+    except Compound.DoesNotExist:
+        raise Http404("No compound at this address.") from None
+    if not request.user.has_perm("compounds.preview_compound") and not request.user.has_perm(
+        "compounds.change_compound"
+    ):
+        raise PermissionDenied
+    built = profile_build(compound)
+    response = render(
+        request,
+        "compounds/detail.html",
+        {
+            "header": built.header,
+            "body_html": built.render_body(),
+            "snapshot": compound.live_snapshot,
+            "preview": True,
+            "compound": compound,
+            "unknown_keys": built.unknown_keys,
+        },
+    )
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response

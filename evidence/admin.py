@@ -1,0 +1,67 @@
+from django.contrib import admin
+from django.db.models import Count
+
+from .models import Source
+
+
+@admin.register(Source)
+class SourceAdmin(admin.ModelAdmin):
+    list_display = [
+        "key",
+        "short_title",
+        "journal",
+        "year",
+        "study_design",
+        "population",
+        "verification",
+        "identifiers",
+        "cited_by",
+    ]
+    list_filter = ["verification", "study_design", "population", "language", "year"]
+    search_fields = ["key", "title", "translated_title", "authors", "journal", "doi", "pmcid"]
+    list_per_page = 100
+    autocomplete_fields = ["translation_of"]
+    readonly_fields = ["created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["key", "authors", "title", ("translated_title", "language"), "translation_of"]}),
+        ("Publication", {"fields": [("journal", "year"), ("volume", "issue", "pages", "article_number")]}),
+        ("Identifiers", {"fields": [("doi", "pmid", "pmcid"), "url"]}),
+        (
+            "Study",
+            {
+                "fields": [
+                    ("study_design", "population"),
+                    "species",
+                    ("sample_size", "sample_size_note"),
+                    "design_detail",
+                ]
+            },
+        ),
+        ("Verification", {"fields": ["verification", ("checked_by", "checked_at"), "verification_note", "provenance"]}),
+        ("Record", {"fields": [("created_at", "updated_at")], "classes": ["collapse"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(citation_total=Count("citations"))
+
+    def get_search_results(self, request, queryset, search_term):
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        # PMIDs are integers, so text search misses them: "28280289" or "PMID 28280289" finds the source.
+        digits = search_term.strip().upper().removeprefix("PMID").strip(": ")
+        if digits.isdigit():
+            results |= queryset.filter(pmid=int(digits))
+        return results, may_have_duplicates
+
+    @admin.display(description="Title")
+    def short_title(self, obj):
+        title = obj.display_title
+        return title if len(title) <= 70 else f"{title[:69]}…"
+
+    @admin.display(description="IDs")
+    def identifiers(self, obj):
+        parts = [f"doi:{obj.doi}" if obj.doi else "", f"PMID {obj.pmid}" if obj.pmid else "", obj.pmcid]
+        return " · ".join(part for part in parts if part) or "none"
+
+    @admin.display(description="Cited by", ordering="citation_total")
+    def cited_by(self, obj):
+        return obj.citation_total

@@ -1,0 +1,31 @@
+import pytest
+from django.core.management import call_command
+
+from compounds.models import Compound
+from compounds.services import compound_publish
+from tests.factories import StaffFactory, SuperuserFactory
+
+
+@pytest.fixture
+def demo(db):
+    """The demo fixture, published the way a reviewer would publish it."""
+    call_command("loaddata", "demo", verbosity=0)
+    for slug in ("selank", "semax"):
+        compound_publish(compound=Compound.objects.get(slug=slug), edit_summary="Demo")
+    return Compound.objects.get(slug="selank")
+
+
+@pytest.fixture
+def superuser(db):
+    return SuperuserFactory(username="root")
+
+
+@pytest.fixture
+def staff_user(db):
+    return StaffFactory(username="staff")
+
+
+@pytest.fixture
+def admin_client(client, superuser):
+    client.force_login(superuser)
+    return client

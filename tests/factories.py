@@ -1,0 +1,87 @@
+from decimal import Decimal
+
+import factory
+from django.contrib.auth import get_user_model
+
+from compounds import models as cm
+from evidence.models import Population, Source, StudyDesign, Verification
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["username"]
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda user: f"{user.username}@example.org")
+    password = factory.django.Password("correct horse battery staple")
+
+
+class StaffFactory(UserFactory):
+    is_staff = True
+
+
+class SuperuserFactory(StaffFactory):
+    is_superuser = True
+
+
+class SourceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Source
+
+    key = factory.Sequence(lambda n: f"author{2000 + n}")
+    authors = "Doe J, Roe R"
+    title = factory.Sequence(lambda n: f"A study of compound effects number {n}")
+    journal = "J Test Med"
+    year = 2020
+    doi = factory.Sequence(lambda n: f"10.1000/test.{n}")
+    pmid = factory.Sequence(lambda n: 30000000 + n)
+    study_design = StudyDesign.ANIMAL
+    population = Population.ANIMAL
+    species = "rats"
+    verification = Verification.VERIFIED
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = cm.Category
+
+    name = factory.Sequence(lambda n: f"Category {n}")
+    slug = factory.Sequence(lambda n: f"category-{n}")
+
+
+class CompoundFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = cm.Compound
+
+    name = factory.Sequence(lambda n: f"Peptide {n}")
+    slug = factory.Sequence(lambda n: f"peptide-{n}")
+    summary = "A peptide studied for testing."
+    what_is_this = "An intro paragraph."
+    evidence_level_best = 3
+    risk_profile = cm.RiskProfile.LOW
+
+
+class SectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = cm.Section
+
+    compound = factory.SubFactory(CompoundFactory)
+    title = factory.Sequence(lambda n: f"Section {n}")
+    anchor = factory.Sequence(lambda n: f"section-{n}")
+    body = "Body text."
+
+
+class DosingProtocolFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = cm.DosingProtocol
+
+    compound = factory.SubFactory(CompoundFactory)
+    name = factory.Sequence(lambda n: f"Protocol {n}")
+    amount_low = Decimal("250")
+    amount_high = Decimal("500")
+    unit = cm.DoseUnit.MCG
+    amount_text = "250-500mcg"
+    doses_per_day_low = 2
+    doses_per_day_high = 3
+    frequency_text = "2-3x daily"
