@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -32,11 +33,15 @@ from .models import (
     VendorOffer,
 )
 
-MARKDOWN_WIDGETS = {MarkdownField: {"widget": AdminMarkdownxWidget(attrs={"rows": 8})}}
+FORMFIELD_OVERRIDES = {
+    MarkdownField: {"widget": AdminMarkdownxWidget(attrs={"rows": 8})},
+    # Editors paste bare domains; https is the sensible default (and Django 6's).
+    models.URLField: {"assume_scheme": "https"},
+}
 
 
 class MarkdownAdminMixin:
-    formfield_overrides = MARKDOWN_WIDGETS
+    formfield_overrides = FORMFIELD_OVERRIDES
 
 
 # --- Inlines of the compound change form ----------------------------------------

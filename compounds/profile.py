@@ -8,6 +8,7 @@ stores its output; staff preview renders it on the fly.
 
 from dataclasses import dataclass
 
+from django.conf.locale import LANG_INFO
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
@@ -225,6 +226,7 @@ def _reference(source):
         "title": source.title,
         "translated_title": source.translated_title,
         "language": source.language,
+        "language_name": LANG_INFO.get(source.language, {}).get("name", source.language),
         "journal": source.journal,
         "year": source.year,
         "volume": source.volume,

@@ -82,7 +82,8 @@ def compound_submit_for_review(*, compound, user=None):
     caller, compound = compound, _lock(compound)
     if compound.status in (Status.PUBLISHED, Status.IN_REVIEW):
         raise ValidationError(
-            "%(name)s is already %(status)s.", params={"name": compound.name, "status": compound.get_status_display().lower()}
+            "%(name)s is already %(status)s.",
+            params={"name": compound.name, "status": compound.get_status_display().lower()},
         )
     compound.status = Status.IN_REVIEW
     compound.save(update_fields=["status", "updated_at"])

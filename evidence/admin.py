@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 from django.db.models import Count
 
 from .models import Source
@@ -21,6 +22,7 @@ class SourceAdmin(admin.ModelAdmin):
     search_fields = ["key", "title", "translated_title", "authors", "journal", "doi", "pmcid"]
     list_per_page = 100
     autocomplete_fields = ["translation_of"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     readonly_fields = ["created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["key", "authors", "title", ("translated_title", "language"), "translation_of"]}),

@@ -76,7 +76,9 @@ def test_snapshot_versions_are_unique_per_compound():
     from django.utils import timezone
 
     compound = CompoundFactory()
-    cm.ProfileSnapshot.objects.create(compound=compound, version=1, name="x", slug="x", body_html="", published_at=timezone.now())
+    cm.ProfileSnapshot.objects.create(
+        compound=compound, version=1, name="x", slug="x", body_html="", published_at=timezone.now()
+    )
     assert_db_refuses(
         lambda: cm.ProfileSnapshot.objects.create(
             compound=compound, version=1, name="x", slug="x", body_html="", published_at=timezone.now()

@@ -77,5 +77,7 @@ def test_upload_refuses_anything_but_real_jpeg_or_png(editor, settings, tmp_path
 
 def test_upload_needs_the_change_permission(client, staff_user):
     client.force_login(staff_user)
-    response = client.post(reverse("markdownx_upload"), {"image": SimpleUploadedFile("a.png", _png_bytes(), "image/png")})
+    response = client.post(
+        reverse("markdownx_upload"), {"image": SimpleUploadedFile("a.png", _png_bytes(), "image/png")}
+    )
     assert response.status_code == 403

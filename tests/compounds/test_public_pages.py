@@ -47,7 +47,9 @@ def test_profile_shows_the_disclaimer_in_its_header_too(client, published):
     assert html.count(DISCLAIMER) == 2
 
 
-@pytest.mark.parametrize("url", ["/no-such-page/", "/compounds/nothing-here/", "/categories/nothing/", "/compounds/?category=nope"])
+@pytest.mark.parametrize(
+    "url", ["/no-such-page/", "/compounds/nothing-here/", "/categories/nothing/", "/compounds/?category=nope"]
+)
 def test_not_found_pages_carry_the_disclaimer(client, published, url):
     with override_settings(DEBUG=False):
         response = client.get(url)

@@ -56,7 +56,9 @@ def test_locator_and_prefix_are_kept(sources):
 
 def test_doi_and_pmid_keys_resolve_to_the_same_number():
     source = SourceFactory(key="kasian2017", doi="10.1155/2017/5091027", pmid=28280289)
-    html = render_markdown("[@kasian2017] [@doi:10.1155/2017/5091027] [@pmid:28280289] [@doi:https://doi.org/10.1155/2017/5091027]")
+    html = render_markdown(
+        "[@kasian2017] [@doi:10.1155/2017/5091027] [@pmid:28280289] [@doi:https://doi.org/10.1155/2017/5091027]"
+    )
     assert numbers_in(html) == ["1", "1", "1", "1"]
     assert source.citations.count() == 0  # rendering alone stores nothing
 
@@ -122,5 +124,12 @@ def test_preview_warns_about_unknown_keys_and_lists_references(sources):
 
 def test_markdown_features_survive_sanitizing():
     html = render_markdown("## Heading\n\n**bold** *it* `code`\n\n- a\n- b\n\n| a | b |\n|---|---|\n| 1 | 2 |\n")
-    for fragment in ["<h2>Heading</h2>", "<strong>bold</strong>", "<em>it</em>", "<code>code</code>", "<li>a</li>", "<td>1</td>"]:
+    for fragment in [
+        "<h2>Heading</h2>",
+        "<strong>bold</strong>",
+        "<em>it</em>",
+        "<code>code</code>",
+        "<li>a</li>",
+        "<td>1</td>",
+    ]:
         assert fragment in html

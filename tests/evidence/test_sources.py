@@ -11,8 +11,14 @@ pytestmark = pytest.mark.django_db
 
 @pytest.mark.parametrize(
     "raw",
-    ["10.1155/2017/5091027", "https://doi.org/10.1155/2017/5091027", "http://dx.doi.org/10.1155/2017/5091027",
-     "doi:10.1155/2017/5091027", " DOI: 10.1155/2017/5091027 ", "https://doi.org/10.1155/2017/5091027".upper()],
+    [
+        "10.1155/2017/5091027",
+        "https://doi.org/10.1155/2017/5091027",
+        "http://dx.doi.org/10.1155/2017/5091027",
+        "doi:10.1155/2017/5091027",
+        " DOI: 10.1155/2017/5091027 ",
+        "https://doi.org/10.1155/2017/5091027".upper(),
+    ],
 )
 def test_doi_is_normalised(raw):
     assert normalize_doi(raw) == "10.1155/2017/5091027"
