@@ -29,3 +29,10 @@ def staff_user(db):
 def admin_client(client, superuser):
     client.force_login(superuser)
     return client
+
+
+def pytest_report_header(config):
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    return f"database: {database['ENGINE'].rsplit('.', 1)[-1]} ({database.get('HOST') or database['NAME']})"

@@ -36,7 +36,8 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"Profile: http://{addrport}/compounds/selank/\n")
         if not no_serve:
-            call_command("runserver", addrport)
+            # No autoreloader: it would run this whole command a second time in a child process.
+            call_command("runserver", addrport, use_reloader=False)
 
     def _admin_login(self):
         """Create the demo superuser once; its random password is kept in var/ (git-ignored) to print again."""
