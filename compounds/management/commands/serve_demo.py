@@ -25,12 +25,14 @@ class Command(BaseCommand):
         if not Compound.objects.filter(slug="selank").exists():
             call_command("loaddata", "demo", verbosity=0)
             self.stdout.write("Loaded the demo content (Selank, Semax, their sources and categories).")
+        username, password = self._admin_login()
         unpublished = list(
             Compound.objects.filter(slug__in=DEMO_SLUGS, live_snapshot__isnull=True).values_list("slug", flat=True)
         )
         if unpublished:
-            call_command("publish_compound", *unpublished, summary="Demo content loaded", stdout=self.stdout)
-        username, password = self._admin_login()
+            call_command(
+                "publish_compound", *unpublished, summary="Demo content loaded", user=username, stdout=self.stdout
+            )
         self.stdout.write(
             self.style.SUCCESS(f"\nAdmin:   http://{addrport}/admin/   user: {username}   password: {password}")
         )
