@@ -1,12 +1,15 @@
+import reversion
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from markdownx.widgets import AdminMarkdownxWidget
+from reversion.models import Revision
 
-from . import services
+from . import admin_views, permissions, services
+from .admin_forms import CompoundAdminForm
 from .fields import MarkdownField
 from .models import (
     AdministrationStep,
@@ -22,6 +25,8 @@ from .models import (
     ProfileSnapshot,
     RegulatoryStatus,
     RelatedCompound,
+    RevisionMeta,
+    RevisionOrigin,
     Section,
     SideEffect,
     Specification,
@@ -174,6 +179,9 @@ class CitationInline(admin.TabularInline):
 
 @admin.register(Compound)
 class CompoundAdmin(MarkdownAdminMixin, admin.ModelAdmin):
+    form = CompoundAdminForm
+    change_form_template = "admin/compounds/compound/change_form.html"
+    change_list_template = "admin/compounds/compound/change_list.html"
     list_display = [
         "name",
         "status",
@@ -193,7 +201,7 @@ class CompoundAdmin(MarkdownAdminMixin, admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["parent"]
     filter_horizontal = ["categories"]
-    readonly_fields = ["status", "preview_links", "created_at", "updated_at"]
+    readonly_fields = ["status", "schedule", "preview_links", "created_at", "updated_at"]
     actions = ["submit_for_review", "publish", "unpublish"]
     save_on_top = True
     fieldsets = [
@@ -240,7 +248,15 @@ class CompoundAdmin(MarkdownAdminMixin, admin.ModelAdmin):
         ),
         ("Side effects", {"fields": ["side_effects_note"]}),
         ("Where to buy", {"fields": [("vendor_count_reported", "vendors_checked_on")], "classes": ["collapse"]}),
-        ("Workflow", {"fields": ["status", ("created_at", "updated_at")]}),
+        ("Workflow", {"fields": [("status", "schedule"), ("created_at", "updated_at")]}),
+        (
+            "Save this change",
+            {
+                "fields": ["edit_summary", "minor_edit", "base_revision"],
+                "description": "Every save is a revision in the profile's history. Readers see nothing until a "
+                "reviewer publishes.",
+            },
+        ),
     ]
     inlines = [
         SynonymInline,
@@ -286,6 +302,15 @@ class CompoundAdmin(MarkdownAdminMixin, admin.ModelAdmin):
     def citation_count(self, obj):
         return obj.citation_total
 
+    @admin.display(description="Scheduled")
+    def schedule(self, obj):
+        parts = []
+        if obj.go_live_at:
+            parts.append(f"publish {obj.go_live_at:%Y-%m-%d %H:%M}")
+        if obj.expire_at:
+            parts.append(f"unpublish {obj.expire_at:%Y-%m-%d %H:%M}")
+        return ", ".join(parts) or "—"
+
     @admin.display(description="Pages")
     def preview_links(self, obj):
         if not obj.pk:
@@ -295,13 +320,43 @@ class CompoundAdmin(MarkdownAdminMixin, admin.ModelAdmin):
             links.append((obj.get_absolute_url(), "Public page"))
         return format_html_join(" · ", '<a href="{}" target="_blank" rel="noopener">{}</a>', links)
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # One revision per save: the compound, its inline rows and the derived citations.
+        with reversion.create_revision():
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context.update(
+                can_publish=permissions.can_publish(request.user, obj),
+                can_edit=permissions.can_edit(request.user, obj),
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
     def save_model(self, request, obj, form, change):
         obj.save_content()
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        built = services.compound_citations_sync(compound=form.instance)
-        if form.instance.is_live:
+        compound = form.instance
+        built = services.compound_citations_sync(compound=compound)
+        base = form.cleaned_data.get("base_revision")
+        services.compound_revision_record(
+            compound=compound,
+            user=request.user,
+            edit_summary=form.cleaned_data.get("edit_summary", "").strip(),
+            minor=form.cleaned_data.get("minor_edit", False),
+            origin=RevisionOrigin.ADMIN,
+            base_revision=Revision.objects.filter(pk=base).first() if base else None,
+        )
+        if compound.go_live_at and change and form.has_changed():
+            services.compound_unschedule(compound=compound, user=request.user)
+            self.message_user(
+                request,
+                "The scheduled publication was cancelled because the profile changed; a reviewer must schedule it again.",
+                messages.WARNING,
+            )
+        if compound.is_live:
             self.message_user(
                 request,
                 "Saved as a draft. Readers still see the published version until it is published again.",
@@ -309,6 +364,32 @@ class CompoundAdmin(MarkdownAdminMixin, admin.ModelAdmin):
             )
         if built.unknown_keys:
             self.message_user(request, f"Unknown citation keys: {', '.join(built.unknown_keys)}", messages.WARNING)
+
+    def get_urls(self):
+        def wrap(view):
+            return self.admin_site.admin_view(lambda request, *args, **kwargs: view(self, request, *args, **kwargs))
+
+        return [
+            path("recover/", wrap(admin_views.recover_list_view), name="compounds_compound_recoverlist"),
+            path("recover/<int:version_id>/", wrap(admin_views.recover_view), name="compounds_compound_recover"),
+            path(
+                "<path:object_id>/history/compare/", wrap(admin_views.compare_view), name="compounds_compound_compare"
+            ),
+            path(
+                "<path:object_id>/history/<int:revision_id>/revert/",
+                wrap(admin_views.revert_view),
+                name="compounds_compound_revert",
+            ),
+            path(
+                "<path:object_id>/workflow/<str:action>/",
+                wrap(admin_views.workflow_view),
+                name="compounds_compound_workflow",
+            ),
+            *super().get_urls(),
+        ]
+
+    def history_view(self, request, object_id, extra_context=None):
+        return admin_views.history_view(self, request, object_id)
 
     def has_publish_permission(self, request):
         return request.user.has_perm("compounds.publish_compound")
@@ -463,6 +544,25 @@ class ProfileSnapshotAdmin(ReadOnlyAdmin):
     @admin.display(description="Public page")
     def public_link(self, obj):
         return format_html('<a href="{}">{}</a>', reverse("compounds:detail", args=[obj.slug]), obj.slug)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RevisionMeta)
+class RevisionMetaAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "compound", "number", "origin", "minor", "status", "revision_date", "revision_user"]
+    list_filter = ["origin", "minor", "status"]
+    search_fields = ["edit_summary", "compound__name", "origin_detail"]
+    list_select_related = ["compound", "revision__user"]
+
+    @admin.display(description="When", ordering="revision__date_created")
+    def revision_date(self, obj):
+        return obj.revision.date_created
+
+    @admin.display(description="Who")
+    def revision_user(self, obj):
+        return obj.revision.user
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class CompoundsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "compounds"
+    verbose_name = "Compound profiles"
+
+    def ready(self):
+        from .versioning import register_models
+
+        register_models()

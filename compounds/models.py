@@ -300,13 +300,36 @@ class Compound(models.Model):
         editable=False,
         help_text="The published version readers see.",
     )
+    go_live_at = models.DateTimeField(
+        "publish at",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Scheduled publication: the draft is published at this time by `publish_scheduled`.",
+    )
+    expire_at = models.DateTimeField(
+        "unpublish at",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Scheduled expiry: the profile is taken off the site at this time.",
+    )
+    scheduled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+        help_text="Reviewer who scheduled the publication; recorded as its publisher.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = CompoundManager()
 
     # Changed only through services (publish, unpublish, review); editorial saves leave them alone.
-    WORKFLOW_FIELDS = ("status", "live_snapshot")
+    WORKFLOW_FIELDS = ("status", "live_snapshot", "go_live_at", "expire_at", "scheduled_by")
 
     class Meta:
         ordering = ["name"]
@@ -355,6 +378,11 @@ class Compound(models.Model):
                 condition=~Q(parent=F("pk")),
                 name="compound_not_own_parent",
                 violation_error_message="A compound cannot be a variant of itself.",
+            ),
+            models.CheckConstraint(
+                condition=Q(go_live_at__isnull=True) | Q(expire_at__isnull=True) | Q(expire_at__gt=F("go_live_at")),
+                name="compound_schedule_ordered",
+                violation_error_message="The unpublish time must come after the publish time.",
             ),
         ]
 
@@ -911,6 +939,15 @@ class ProfileSnapshot(models.Model):
     )
     published_by_name = models.CharField(max_length=150, blank=True)
     edit_summary = models.CharField(max_length=300, blank=True)
+    minor = models.BooleanField(default=False, help_text="Minor versions are hidden from the public change log.")
+    revision = models.ForeignKey(
+        "reversion.Revision",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The editorial revision this version was published from.",
+    )
 
     objects = ProfileSnapshotQuerySet.as_manager()
 
@@ -927,4 +964,64 @@ class ProfileSnapshot(models.Model):
         return f"{self.name} v{self.version} ({self.published_at:%Y-%m-%d})"
 
     def get_absolute_url(self):
-        return reverse("compounds:detail", args=[self.slug])
+        return reverse("compounds:version", args=[self.slug, self.version])
+
+
+class RevisionOrigin(models.TextChoices):
+    ADMIN = "admin", "Admin edit"
+    IMPORT = "import", "Import"
+    COMMAND = "command", "Command line"
+    REVERT = "revert", "Revert"
+    RECOVER = "recover", "Recovered after deletion"
+    MERGE = "merge", "Source merge"
+
+
+class RevisionMeta(models.Model):
+    """What django-reversion does not record about a revision: why, how and on top of what."""
+
+    revision = models.OneToOneField("reversion.Revision", on_delete=models.CASCADE, related_name="meta")
+    compound = models.ForeignKey(
+        Compound,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="revision_metas",
+        help_text="The profile this revision belongs to (empty for source revisions).",
+    )
+    compound_key = models.PositiveBigIntegerField(
+        null=True, blank=True, db_index=True, help_text="Compound id, kept after deletion so history survives recovery."
+    )
+    number = models.PositiveIntegerField(default=1, help_text="Revision number within the compound's history.")
+    edit_summary = models.CharField(max_length=300, blank=True)
+    minor = models.BooleanField(default=False)
+    origin = models.CharField(max_length=12, choices=RevisionOrigin.choices, default=RevisionOrigin.ADMIN)
+    origin_detail = models.CharField(
+        max_length=300, blank=True, help_text="E.g. the imported file name and row count, or the reverted revision."
+    )
+    status = models.CharField(
+        "state at the time", max_length=12, choices=Status.choices, blank=True, help_text="Workflow state when saved."
+    )
+    base_revision = models.ForeignKey(
+        "reversion.Revision",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The revision the editor's form was opened at.",
+    )
+
+    class Meta:
+        ordering = ["-revision__date_created", "-id"]
+        verbose_name = "revision"
+        verbose_name_plural = "revisions"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["compound_key", "number"],
+                condition=Q(compound_key__isnull=False),
+                name="revision_number_unique_per_compound",
+            )
+        ]
+
+    def __str__(self):
+        label = f"r{self.number}" if self.compound_key else f"revision {self.revision_id}"
+        return f"{label}: {self.edit_summary or self.get_origin_display()}"

@@ -72,3 +72,42 @@ def categories_with_published_counts():
     return Category.objects.annotate(
         published_count=Count("snapshots", filter=Q(snapshots__live_for__status="published"), distinct=True)
     ).order_by("position", "name")
+
+
+def latest_revision_meta(*, compound_id):
+    from .models import RevisionMeta
+
+    return (
+        RevisionMeta.objects.select_related("revision__user")
+        .filter(compound_key=compound_id)
+        .order_by("-number")
+        .first()
+    )
+
+
+def compound_history(*, compound_id):
+    """Revision list of a compound, newest first, in one query."""
+    from .models import RevisionMeta
+
+    return (
+        RevisionMeta.objects.select_related("revision__user", "base_revision__meta")
+        .filter(compound_key=compound_id)
+        .order_by("-number")
+    )
+
+
+def public_change_log(*, compound_id):
+    """Published versions for the public change log, newest first; minor ones hidden."""
+    return (
+        ProfileSnapshot.objects.filter(compound_id=compound_id, minor=False)
+        .only("version", "published_at", "edit_summary", "published_by_name", "slug")
+        .order_by("-version")
+    )
+
+
+def published_version_get(*, slug, version):
+    """(that version, the live version) of a currently published profile. Two queries."""
+    current = published_snapshot_get(slug=slug)
+    if current.version == version:
+        return current, current
+    return ProfileSnapshot.objects.get(compound_id=current.compound_id, version=version), current

@@ -9,5 +9,7 @@ urlpatterns = [
     path("compounds/", views.compound_index, name="index"),
     path("compounds/<slug:slug>/", views.compound_detail, name="detail"),
     path("compounds/<slug:slug>/preview/", views.compound_preview, name="preview"),
+    path("compounds/<slug:slug>/history/", views.compound_change_log, name="change_log"),
+    path("compounds/<slug:slug>/v/<int:version>/", views.compound_version, name="version"),
     path("categories/<slug:slug>/", views.category_detail, name="category"),
 ]

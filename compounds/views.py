@@ -7,12 +7,15 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
 
 from .models import Category, Compound, ProfileSnapshot
+from .permissions import can_preview
 from .profile import profile_build
 from .selectors import (
     categories_with_published_counts,
     compound_for_profile,
+    public_change_log,
     published_snapshot_get,
     published_snapshots,
+    published_version_get,
 )
 
 
@@ -70,9 +73,7 @@ def compound_preview(request, slug):
         compound = compound_for_profile(slug=slug)
     except Compound.DoesNotExist:
         raise Http404("No compound at this address.") from None
-    if not request.user.has_perm("compounds.preview_compound") and not request.user.has_perm(
-        "compounds.change_compound"
-    ):
+    if not can_preview(request.user, compound):
         raise PermissionDenied
     built = profile_build(compound)
     response = render(
@@ -89,3 +90,33 @@ def compound_preview(request, slug):
     )
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
+
+
+def compound_change_log(request, slug):
+    """Public history: the published versions of a live profile, minor ones hidden."""
+    try:
+        current = published_snapshot_get(slug=slug)
+    except ProfileSnapshot.DoesNotExist:
+        raise Http404("No published profile at this address.") from None
+    versions = public_change_log(compound_id=current.compound_id)
+    return render(request, "compounds/change_log.html", {"current": current, "versions": versions})
+
+
+def compound_version(request, slug, version):
+    """Permalink of one published version, as readers saw it then."""
+    try:
+        snapshot, current = published_version_get(slug=slug, version=version)
+    except ProfileSnapshot.DoesNotExist:
+        raise Http404("No such published version.") from None
+    return render(
+        request,
+        "compounds/detail.html",
+        {
+            "header": snapshot.header,
+            "body_html": snapshot.body_html,
+            "snapshot": snapshot,
+            "current": current,
+            "preview": False,
+            "old_version": snapshot.pk != current.pk,
+        },
+    )

@@ -1,12 +1,15 @@
 from django.contrib import admin
 from django.db import models
 from django.db.models import Count
+from reversion.admin import VersionAdmin
 
 from .models import Source
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(VersionAdmin):
+    """Each save of a source is a revision of that source (history and revert via django-reversion)."""
+
     list_display = [
         "key",
         "short_title",

@@ -7,13 +7,13 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from compounds.models import Citation, ComparisonTable, Compound, ProfileSnapshot, VendorOffer
+from compounds.models import Citation, ComparisonTable, Compound, ProfileSnapshot, RevisionMeta, VendorOffer
 from evidence.models import Source
 from tests.admin_forms import change_form_data
 
 pytestmark = pytest.mark.django_db
 
-READ_ONLY = {Citation, ProfileSnapshot}
+READ_ONLY = {Citation, ProfileSnapshot, RevisionMeta}
 PROJECT_MODELS = [model for model in admin.site._registry if model._meta.app_label in {"compounds", "evidence"}]
 
 
@@ -80,6 +80,7 @@ def test_admin_list_add_and_change_pages_render(admin_client, populated, model):
 def test_compound_change_form_saves_unchanged_with_all_inlines(admin_client, populated):
     url = reverse("admin:compounds_compound_change", args=[populated.pk])
     data = change_form_data(admin_client.get(url))
+    data["edit_summary"] = "Checked in a test"
     response = admin_client.post(url, data)
     errors = getattr(response, "context", None) and response.context.get("errors")
     assert response.status_code == 302, errors
@@ -90,6 +91,7 @@ def test_compound_change_form_saves_unchanged_with_all_inlines(admin_client, pop
 def test_compound_form_shows_unknown_citation_key_as_a_field_error(admin_client, populated):
     url = reverse("admin:compounds_compound_change", args=[populated.pk])
     data = change_form_data(admin_client.get(url))
+    data["edit_summary"] = "Checked in a test"
     data["what_is_this"] = "Now citing [@nosuchsource]."
     response = admin_client.post(url, data)
     assert response.status_code == 200
@@ -101,6 +103,7 @@ def test_compound_form_shows_unknown_citation_key_as_a_field_error(admin_client,
 def test_constraint_violation_is_a_form_error(admin_client, populated):
     url = reverse("admin:compounds_compound_change", args=[populated.pk])
     data = change_form_data(admin_client.get(url))
+    data["edit_summary"] = "Checked in a test"
     data["evidence_level_best"], data["evidence_level_worst"] = "4", "2"
     response = admin_client.post(url, data)
     assert response.status_code == 200
@@ -110,6 +113,7 @@ def test_constraint_violation_is_a_form_error(admin_client, populated):
 def test_saving_rebuilds_citations_from_markdown(admin_client, populated):
     url = reverse("admin:compounds_compound_change", args=[populated.pk])
     data = change_form_data(admin_client.get(url))
+    data["edit_summary"] = "Checked in a test"
     data["what_is_this"] = "Opening claim [@volkova2016]."
     assert admin_client.post(url, data).status_code == 302
     first = Citation.objects.filter(compound=populated).order_by("number").first()

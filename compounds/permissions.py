@@ -1,0 +1,35 @@
+"""Object-level permission checks for profiles.
+
+Django's ModelBackend answers only model-level questions and says no to any
+object. The views for history, compare, revert, preview and publishing ask
+about the object (user.has_perm(perm, compound)); this backend answers them
+from the model-level permission, which keeps one place to refine the policy
+(per-category editors, say) without touching the views.
+"""
+
+from django.contrib.auth.backends import BaseBackend
+
+
+class CompoundObjectPermissionBackend(BaseBackend):
+    def has_perm(self, user_obj, perm, obj=None):
+        from .models import Compound
+
+        if obj is None or not isinstance(obj, Compound) or not user_obj.is_active:
+            return False
+        return user_obj.has_perm(perm)
+
+
+def can_view_history(user, compound):
+    return user.has_perm("compounds.view_compound", compound) or user.has_perm("compounds.change_compound", compound)
+
+
+def can_edit(user, compound):
+    return user.has_perm("compounds.change_compound", compound)
+
+
+def can_publish(user, compound):
+    return user.has_perm("compounds.publish_compound", compound)
+
+
+def can_preview(user, compound):
+    return user.has_perm("compounds.preview_compound", compound) or can_edit(user, compound)
