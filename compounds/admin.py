@@ -513,6 +513,10 @@ class ReadOnlyAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        # Never deleted on their own, but they go with their compound when someone may delete that.
+        return obj is not None and request.user.has_perm("compounds.delete_compound")
+
 
 @admin.register(Citation)
 class CitationAdmin(ReadOnlyAdmin):
@@ -520,9 +524,6 @@ class CitationAdmin(ReadOnlyAdmin):
     list_filter = ["compound", "source__verification"]
     search_fields = ["compound__name", "source__key", "source__title"]
     list_select_related = ["compound", "source"]
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ProfileSnapshot)
@@ -545,9 +546,6 @@ class ProfileSnapshotAdmin(ReadOnlyAdmin):
     def public_link(self, obj):
         return format_html('<a href="{}">{}</a>', reverse("compounds:detail", args=[obj.slug]), obj.slug)
 
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(RevisionMeta)
 class RevisionMetaAdmin(ReadOnlyAdmin):
@@ -563,6 +561,3 @@ class RevisionMetaAdmin(ReadOnlyAdmin):
     @admin.display(description="Who")
     def revision_user(self, obj):
         return obj.revision.user
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -19,15 +19,28 @@ TOKEN_RE = re.compile(r"\s+|\w+|[^\w\s]")
 def word_diff(old, new):
     """HTML with <del>/<ins> around changed words; everything escaped."""
     old_tokens, new_tokens = TOKEN_RE.findall(old or ""), TOKEN_RE.findall(new or "")
-    parts = []
+    chunks = []  # [equal?, old text, new text]
     for op, a1, a2, b1, b2 in difflib.SequenceMatcher(None, old_tokens, new_tokens, autojunk=False).get_opcodes():
-        if op == "equal":
-            parts.append(html.escape("".join(old_tokens[a1:a2])))
+        before, after = "".join(old_tokens[a1:a2]), "".join(new_tokens[b1:b2])
+        if op != "equal" and chunks and not chunks[-1][0]:
+            chunks[-1][1] += before
+            chunks[-1][2] += after
+        elif op != "equal" and len(chunks) >= 2 and chunks[-1][0] and not chunks[-1][1].strip() and not chunks[-2][0]:
+            # A lone space between two changes belongs to the change: "A brand new" reads as one edit.
+            space = chunks.pop()[1]
+            chunks[-1][1] += space + before
+            chunks[-1][2] += space + after
+        else:
+            chunks.append([op == "equal", before, after])
+    parts = []
+    for equal, before, after in chunks:
+        if equal:
+            parts.append(html.escape(before))
             continue
-        if a2 > a1:
-            parts.append(f"<del>{html.escape(''.join(old_tokens[a1:a2]))}</del>")
-        if b2 > b1:
-            parts.append(f"<ins>{html.escape(''.join(new_tokens[b1:b2]))}</ins>")
+        if before:
+            parts.append(f"<del>{html.escape(before)}</del>")
+        if after:
+            parts.append(f"<ins>{html.escape(after)}</ins>")
     return mark_safe("".join(parts))
 
 
