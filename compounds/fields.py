@@ -1,6 +1,14 @@
+from django import forms
 from django.db import models
 
 from .validators import validate_citation_keys
+
+
+class MarkdownFormField(forms.CharField):
+    def to_python(self, value):
+        # Browsers submit textareas with CRLF; store LF so revisions differ only where editors changed text.
+        value = super().to_python(value)
+        return value.replace("\r\n", "\n").replace("\r", "\n") if value else value
 
 
 class MarkdownField(models.TextField):
@@ -15,3 +23,6 @@ class MarkdownField(models.TextField):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("blank", True)
         super().__init__(*args, **kwargs)
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"form_class": MarkdownFormField, **kwargs})

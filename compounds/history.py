@@ -89,17 +89,22 @@ def _display(model_field, value):
     return value
 
 
+def _normalise(value):
+    # Older revisions may hold CRLF from browser forms; line endings are not a change.
+    return value.replace("\r\n", "\n") if isinstance(value, str) else value
+
+
 def _field_changes(model, old, new):
     changes = []
     for name in dict.fromkeys([*old, *new]):
-        if name in IGNORED_FIELDS or name == "id":
+        model_field = model._meta.get_field(name)  # field_dict keys are attnames (compound_id)
+        if model_field.name in IGNORED_FIELDS or model_field.primary_key:
             continue
-        before, after = old.get(name), new.get(name)
+        before, after = _normalise(old.get(name)), _normalise(new.get(name))
         if isinstance(before, list) and isinstance(after, list):
             before, after = sorted(map(str, before)), sorted(map(str, after))
         if before == after:
             continue
-        model_field = model._meta.get_field(name)
         if model_field.name in ("compound", "table"):
             continue  # the parent link: the grouping already says which profile or table
         label = str(model_field.verbose_name)
@@ -114,6 +119,16 @@ def _field_changes(model, old, new):
             )
         )
     return changes
+
+
+def _page_order(model):
+    """Child models in the order the compound form shows them."""
+    from .versioning import PROFILE_CHILDREN
+
+    order = [Compound._meta.get_field(name).related_model for name in PROFILE_CHILDREN]
+    if model in order:
+        return order.index(model), ""
+    return len(order), model._meta.verbose_name_plural  # comparison rows and anything else come last
 
 
 def revision_state(revision):
@@ -135,7 +150,9 @@ def compare_revisions(old_revision, new_revision):
     compound_fields = _field_changes(Compound, old_compound, new_compound)
 
     groups = []
-    models = [model for model in dict.fromkeys([*old_state, *new_state]) if model is not Compound]
+    models = sorted(
+        (model for model in dict.fromkeys([*old_state, *new_state]) if model is not Compound), key=_page_order
+    )
     for model in models:
         old_rows, new_rows = old_state.get(model, {}), new_state.get(model, {})
         rows = []

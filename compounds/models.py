@@ -125,7 +125,9 @@ class CategoryManager(models.Manager):
 
 class Category(models.Model):
     name = models.CharField(max_length=80, unique=True)
-    slug = models.SlugField(max_length=80, unique=True, help_text="Used in the URL: /categories/<slug>/.")
+    slug = models.SlugField(
+        max_length=80, unique=True, help_text="Used in the URL, e.g. mood-stress → /categories/mood-stress/."
+    )
     description = models.TextField(blank=True, help_text="One or two sentences shown on the category page.")
     position = models.PositiveSmallIntegerField(default=0, help_text=POSITION_HELP)
 
@@ -168,7 +170,7 @@ class Compound(models.Model):
 
     # Identity
     name = models.CharField(max_length=120, help_text="Common name, e.g. Selank.")
-    slug = models.SlugField(max_length=120, unique=True, help_text="Used in the URL: /compounds/<slug>/.")
+    slug = models.SlugField(max_length=120, unique=True, help_text="Used in the URL, e.g. selank → /compounds/selank/.")
     descriptor = models.CharField(
         max_length=160,
         blank=True,
@@ -250,7 +252,7 @@ class Compound(models.Model):
         "main route", max_length=20, choices=Route.choices, blank=True, help_text="Main route of administration."
     )
     route_rationale = MarkdownField(
-        help_text="Why this route (shown as “Why <route>”): a Markdown list or short paragraph."
+        help_text="Why this route (shown under “Why Intranasal” and the like): a Markdown list or short paragraph."
     )
 
     # Dosing

@@ -376,3 +376,20 @@ def test_last_updated_and_reviewed_by_come_from_the_published_version(client, re
     compound_publish(compound=compound, user=reviewer)
     html = client.get("/compounds/dated/").content.decode()
     assert "Last reviewed by rita" in html and "Last updated" in html
+
+
+def test_browser_line_endings_are_not_recorded_as_changes(client, demo, editor):
+    client.force_login(editor)
+    url = reverse("admin:compounds_compound_change", args=[demo.pk])
+    data = change_form_data(client.get(url))
+    data = {key: value.replace("\n", "\r\n") if isinstance(value, str) else value for key, value in data.items()}
+    data["edit_summary"] = "Saved without changes"
+    assert client.post(url, data).status_code == 302
+    metas = list(RevisionMeta.objects.filter(compound_key=demo.pk).order_by("-number")[:2])
+    response = client.get(
+        reverse("admin:compounds_compound_compare", args=[demo.pk]),
+        {"a": metas[1].revision_id, "b": metas[0].revision_id},
+    )
+    assert "No differences in content." in response.content.decode()
+    demo.refresh_from_db()
+    assert "\r" not in demo.what_is_this
