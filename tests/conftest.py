@@ -6,6 +6,21 @@ from compounds.services import compound_publish
 from tests.factories import StaffFactory, SuperuserFactory
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _end_stray_postgres_sessions(django_db_setup, django_db_blocker):
+    """The browser tests' live-server threads can leave a connection open; PostgreSQL then refuses to drop the
+    test database. End those sessions before pytest-django tears the database down."""
+    yield
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+
+
 @pytest.fixture
 def demo(db):
     """The demo fixture, published the way a reviewer would publish it."""
