@@ -8,8 +8,11 @@ from django.utils.html import format_html, format_html_join
 from markdownx.widgets import AdminMarkdownxWidget
 from reversion.models import Revision
 
+from evidence.models import Finding, OutcomeGrade
+
 from . import admin_views, permissions, services
 from .admin_forms import CompoundAdminForm
+from .checks import compound_warnings
 from .fields import MarkdownField
 from .models import (
     AdministrationStep,
@@ -162,6 +165,25 @@ class VendorOfferInline(OrderedTabular):
     fields = ["position", "vendor", "amount_mg", "price", "currency", "url", "checked_on"]
 
 
+class FindingInline(OrderedStacked):
+    model = Finding
+    fields = [
+        ("position", "outcome", "direction", "source"),
+        ("magnitude", "population", "study_design", "sample_size", "species"),
+        "claim",
+    ]
+    autocomplete_fields = ["outcome", "source"]
+    verbose_name_plural = "findings (evidence per outcome; empty study fields are taken from the source)"
+
+
+class OutcomeGradeInline(OrderedTabular):
+    model = OutcomeGrade
+    fields = ["outcome", "level", "reason", "set_by", "set_at"]
+    readonly_fields = ["set_by", "set_at"]
+    autocomplete_fields = ["outcome"]
+    verbose_name_plural = "grade overrides (only with a written reason; shown to readers)"
+
+
 class CitationInline(admin.TabularInline):
     model = Citation
     fields = ["number", "source", "uses"]
@@ -201,7 +223,7 @@ class CompoundAdmin(MarkdownAdminMixin, admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["parent"]
     filter_horizontal = ["categories"]
-    readonly_fields = ["status", "schedule", "preview_links", "created_at", "updated_at"]
+    readonly_fields = ["status", "schedule", "preview_links", "automatic_checks", "created_at", "updated_at"]
     actions = ["submit_for_review", "publish", "unpublish"]
     save_on_top = True
     fieldsets = [
@@ -233,6 +255,14 @@ class CompoundAdmin(MarkdownAdminMixin, admin.ModelAdmin):
         (
             "Chemistry",
             {"fields": ["sequence", ("n_terminus", "c_terminus"), ("molecular_formula", "molecular_weight")]},
+        ),
+        (
+            "Automatic checks",
+            {
+                "fields": ["automatic_checks"],
+                "description": "Doses against the stated daily maximum; molecular weight and formula against the "
+                "sequence. Warnings do not block saving.",
+            },
         ),
         ("Administration", {"fields": ["route", "route_rationale"]}),
         (
@@ -275,6 +305,8 @@ class CompoundAdmin(MarkdownAdminMixin, admin.ModelAdmin):
         LimitationInline,
         RelatedCompoundInline,
         VendorOfferInline,
+        FindingInline,
+        OutcomeGradeInline,
         CitationInline,
     ]
 
@@ -301,6 +333,17 @@ class CompoundAdmin(MarkdownAdminMixin, admin.ModelAdmin):
     @admin.display(description="Citations", ordering="citation_total")
     def citation_count(self, obj):
         return obj.citation_total
+
+    @admin.display(description="Warnings")
+    def automatic_checks(self, obj):
+        if not obj.pk:
+            return (
+                "Checked after the first save: doses against the daily maximum, molecular weight against the sequence."
+            )
+        warnings = compound_warnings(obj)
+        if not warnings:
+            return "No warnings: doses are within the daily maximum and the molecular weight matches the sequence."
+        return format_html_join("", '<p class="warning">⚠ {}</p>', ((warning.message,) for warning in warnings))
 
     @admin.display(description="Scheduled")
     def schedule(self, obj):
@@ -364,6 +407,16 @@ class CompoundAdmin(MarkdownAdminMixin, admin.ModelAdmin):
             )
         if built.unknown_keys:
             self.message_user(request, f"Unknown citation keys: {', '.join(built.unknown_keys)}", messages.WARNING)
+        for warning in compound_warnings(compound):
+            self.message_user(request, f"Check: {warning.message}", messages.WARNING)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is OutcomeGrade:
+            # Overrides record who set them.
+            for grade_form in formset.forms:
+                if grade_form.has_changed() and not grade_form.cleaned_data.get("DELETE"):
+                    grade_form.instance.set_by = request.user
+        super().save_formset(request, form, formset, change)
 
     def get_urls(self):
         def wrap(view):

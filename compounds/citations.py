@@ -69,3 +69,32 @@ _CODE_RE = re.compile(r"(```.*?```|~~~.*?~~~|`[^`\n]*`)", re.DOTALL)
 def _mask_code(text):
     """Blank out code so that `[@example]` in code is never taken as a citation (same offsets)."""
     return _CODE_RE.sub(lambda m: " " * len(m.group(0)), text)
+
+
+def format_group(items):
+    parts = []
+    for item in items:
+        text = f"@{item.key}"
+        if item.prefix:
+            text = f"{item.prefix} {text}"
+        if item.locator:
+            text = f"{text}, {item.locator}"
+        parts.append(text)
+    return "[" + "; ".join(parts) + "]"
+
+
+def rewrite_keys(text, replace):
+    """Rewrite citation keys: `replace(key)` returns the new key, or None to keep it. Code is left alone."""
+    if not text:
+        return text
+    pieces, last = [], 0
+    for match, items in iter_groups(text):
+        new_items = [
+            CitationItem(key=replace(item.key) or item.key, prefix=item.prefix, locator=item.locator) for item in items
+        ]
+        if new_items != items:
+            pieces.append(text[last : match.start()])
+            pieces.append(format_group(new_items))
+            last = match.end()
+    pieces.append(text[last:])
+    return "".join(pieces)

@@ -942,6 +942,7 @@ class ProfileSnapshot(models.Model):
     published_by_name = models.CharField(max_length=150, blank=True)
     edit_summary = models.CharField(max_length=300, blank=True)
     minor = models.BooleanField(default=False, help_text="Minor versions are hidden from the public change log.")
+    references = models.JSONField(default=list, help_text="The reference list as data, for RIS/BibTeX/CSL-JSON export.")
     revision = models.ForeignKey(
         "reversion.Revision",
         null=True,

@@ -12,6 +12,10 @@ from django.conf.locale import LANG_INFO
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
+from evidence.summary import SCHEME, evidence_summary
+
+from .chemistry import compound_chemistry
+from .citations import CitationItem
 from .models import Route
 from .rendering import CitationRegistry, registry_for_texts, render_markdown
 
@@ -97,8 +101,11 @@ def profile_build(compound):
     specs = []
     if compound.sequence:
         specs.append(("Sequence", compound.sequence))
+    chemistry = compound_chemistry(compound)
     if compound.molecular_formula:
         specs.append(("Molecular Formula", compound.molecular_formula))
+    elif chemistry is not None:
+        specs.append(("Molecular Formula", f"{chemistry.formula} (computed from the sequence)"))
     if compound.molecular_weight:
         specs.append(("Molecular Weight", f"{compound.molecular_weight.normalize():f} g/mol"))
     specs.extend((spec.label, md(spec.value, inline=True)) for spec in compound.specifications.all())
@@ -182,6 +189,8 @@ def profile_build(compound):
         }
         for link in compound.related_links.all()
     ]
+    body["evidence"] = _evidence(compound, registry)
+    body["evidence_scheme"] = SCHEME
     body["references"] = [
         {"number": ref.number, "source": _reference(ref.source), "uses": ref.uses} for ref in registry.references
     ]
@@ -204,6 +213,55 @@ def profile_build(compound):
     }
     body["toc"] = _toc(body)
     return BuiltProfile(header=profile_header(compound), body=body, registry=registry)
+
+
+def _evidence(compound, registry):
+    """Evidence-at-a-glance rows; cites each finding's source so it gets a number and a back-link."""
+    rows = []
+    for summary in evidence_summary(compound.findings.all(), compound.outcome_grades.all()):
+        studies = []
+        for finding in summary.findings:
+            registry.resolved.setdefault(finding.source.key, finding.source)
+            citation = mark_safe(registry.render_group([CitationItem(key=finding.source.key)]))
+            studies.append(
+                {
+                    "citation": citation,
+                    "population": finding.get_population_display() or finding.source.get_population_display(),
+                    "species": finding.effective_species,
+                    "design": finding.get_study_design_display() or finding.source.get_study_design_display(),
+                    "sample_size": finding.effective_sample_size,
+                    "direction": finding.get_direction_display(),
+                    "magnitude": finding.magnitude,
+                    "claim": finding.claim,
+                }
+            )
+        override = summary.override
+        rows.append(
+            {
+                "outcome": summary.outcome.name,
+                "anchor": f"evidence-{summary.outcome.slug}",
+                "level": summary.shown_level,
+                "computed_level": summary.human_level if summary.human_level is not None else 5,
+                "human_level": summary.human_level,
+                "human": summary.human,
+                "animal": summary.animal,
+                "in_vitro": summary.in_vitro,
+                "consistency": summary.consistency,
+                "flags": summary.flags,
+                "explanation": summary.explanation,
+                "override": {
+                    "reason": override.reason,
+                    "by": (override.set_by.get_full_name() or override.set_by.get_username())
+                    if override.set_by
+                    else "",
+                    "at": override.set_at,
+                }
+                if override
+                else None,
+                "studies": studies,
+            }
+        )
+    return rows
 
 
 def _protocol(protocol):
@@ -241,12 +299,16 @@ def _reference(source):
         "pmc_url": source.pmc_url,
         "url": source.url,
         "design": source.get_study_design_display(),
+        "design_code": source.study_design,
         "population": source.get_population_display(),
         "species": source.species,
         "verification": source.verification,
         "verification_label": source.get_verification_display(),
         "verification_note": source.verification_note,
-        "checked_at": source.checked_at,
+        "checked_at": source.checked_at.isoformat() if source.checked_at else "",
+        "retracted": source.retracted,
+        "retracted_on": source.retracted_on.isoformat() if source.retracted_on else "",
+        "retraction_notice_url": source.retraction_notice_url,
         "translation_of": _reference(source.translation_of) if source.translation_of_id else None,
     }
 
@@ -274,6 +336,7 @@ def _toc(body):
         ("contraindications", ("Contraindications", "contraindications")),
         ("limitations", ("Limitations", "limitations")),
         ("related", ("Related Compounds", "related")),
+        ("evidence", ("Evidence at a Glance", "evidence")),
         ("references", ("References", "references")),
     ]
     for key, entry in blocks:

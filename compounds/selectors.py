@@ -2,6 +2,8 @@
 
 from django.db.models import Prefetch
 
+from evidence.models import Finding, OutcomeGrade
+
 from .models import (
     Category,
     ComparisonRow,
@@ -42,6 +44,8 @@ PROFILE_PREFETCH = (
     Prefetch("related_links", queryset=RelatedCompound.objects.select_related("related")),
     "vendor_offers",
     Prefetch("variants", queryset=Compound.objects.order_by("name")),
+    Prefetch("findings", queryset=Finding.objects.select_related("outcome", "source").order_by("position", "id")),
+    Prefetch("outcome_grades", queryset=OutcomeGrade.objects.select_related("set_by")),
 )
 
 

@@ -99,6 +99,9 @@ def compound_revision(
     with compound_revision(compound=selank, user=me, edit_summary="Fix dose"):
         ...change selank and its rows...
     """
+    if reversion.is_active():
+        # A nested block would silently join the outer revision and mix two profiles' histories.
+        raise RuntimeError("compound_revision() cannot run inside another revision block.")
     with transaction.atomic(), reversion.create_revision():
         yield compound
         compound_citations_sync(compound=compound)
@@ -242,6 +245,13 @@ def compound_publish(*, compound, user=None, edit_summary=""):
             code="unresolved_citations",
             params={"name": compound.name, "keys": ", ".join(f"@{k}" for k in built.unknown_keys)},
         )
+    retracted = [ref.source.key for ref in built.registry.references if ref.source.retracted]
+    if retracted:
+        raise ValidationError(
+            "%(name)s cites retracted sources: %(keys)s. Remove or replace them before publishing.",
+            code="retracted_citations",
+            params={"name": compound.name, "keys": ", ".join(f"@{k}" for k in retracted)},
+        )
     previous = compound.snapshots.order_by("-version").first()
     summary, minor = _public_summary(compound, edit_summary, previous)
     snapshot = ProfileSnapshot.objects.create(
@@ -260,6 +270,7 @@ def compound_publish(*, compound, user=None, edit_summary=""):
         edit_summary=summary,
         minor=minor,
         revision=latest.revision,
+        references=[{"number": ref["number"], **ref["source"]} for ref in built.body["references"]],
     )
     snapshot.categories.set(compound.categories.all())
     compound.live_snapshot = snapshot

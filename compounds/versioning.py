@@ -23,12 +23,14 @@ PROFILE_CHILDREN = (
     "limitations",
     "related_links",
     "vendor_offers",
+    "findings",
+    "outcome_grades",
     "citations",
 )
 
 
 def register_models():
-    from evidence.models import Source
+    from evidence.models import Finding, OutcomeGrade, Source
 
     from . import models as m
 
@@ -52,6 +54,8 @@ def register_models():
         m.RelatedCompound,
         m.VendorOffer,
         m.Citation,
+        Finding,
+        OutcomeGrade,
     ):
         reversion.register(model, follow=("compound",))
     reversion.register(m.ComparisonTable, follow=("compound", "rows"))

@@ -2,10 +2,11 @@ from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
 
+from .exports import FORMATS
 from .models import Category, Compound, ProfileSnapshot
 from .permissions import can_preview
 from .profile import profile_build
@@ -120,3 +121,17 @@ def compound_version(request, slug, version):
             "old_version": snapshot.pk != current.pk,
         },
     )
+
+
+def compound_references(request, slug, fmt):
+    """The published profile's references as RIS, BibTeX or CSL-JSON (a download)."""
+    if fmt not in FORMATS:
+        raise Http404("Unknown format.")
+    try:
+        snapshot = published_snapshot_get(slug=slug)
+    except ProfileSnapshot.DoesNotExist:
+        raise Http404("No published profile at this address.") from None
+    content_type, render_format = FORMATS[fmt]
+    response = HttpResponse(render_format(snapshot.references), content_type=f"{content_type}; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{slug}-references.{fmt}"'
+    return response

@@ -175,6 +175,15 @@ class Source(models.Model):
     provenance = models.TextField(
         blank=True, help_text="For editors: where each field was seen (URLs). Not shown to readers."
     )
+    research_group = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Lab or institute behind the study, e.g. “Institute of Molecular Genetics RAS”. Used to flag "
+        "outcomes whose studies all come from one group (shared authors are detected too).",
+    )
+    retracted = models.BooleanField(default=False, help_text="The publication has been retracted.")
+    retracted_on = models.DateField("retraction date", null=True, blank=True)
+    retraction_notice_url = models.URLField("retraction notice", max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -221,6 +230,11 @@ class Source(models.Model):
                 condition=Q(year__isnull=True) | Q(year__gte=1800, year__lte=2100),
                 name="source_year_range",
                 violation_error_message="Year must be between 1800 and 2100.",
+            ),
+            models.CheckConstraint(
+                condition=Q(retracted=True) | (Q(retracted_on__isnull=True) & Q(retraction_notice_url="")),
+                name="source_retraction_details_need_flag",
+                violation_error_message="A retraction date or notice needs “retracted” ticked.",
             ),
             models.CheckConstraint(
                 condition=~Q(translation_of=models.F("pk")),
@@ -277,3 +291,133 @@ class Source(models.Model):
 
     def get_admin_url(self):
         return reverse("admin:evidence_source_change", args=[self.pk])
+
+
+class Direction(models.TextChoices):
+    BENEFIT = "benefit", "Benefit"
+    HARM = "harm", "Harm"
+    NO_EFFECT = "no_effect", "No effect"
+    MIXED = "mixed", "Mixed"
+
+
+class OutcomeManager(models.Manager):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Outcome(models.Model):
+    """An outcome evidence is graded for: anxiety, memory, stress resilience…"""
+
+    name = models.CharField(max_length=80, unique=True)
+    slug = models.SlugField(max_length=80, unique=True)
+    description = models.CharField(max_length=300, blank=True, help_text="What counts under this outcome.")
+    position = models.PositiveSmallIntegerField(default=0, help_text="Order in the evidence table.")
+
+    objects = OutcomeManager()
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name = "outcome"
+        verbose_name_plural = "outcomes"
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+class Finding(models.Model):
+    """One result of one source for one outcome of one compound."""
+
+    compound = models.ForeignKey("compounds.Compound", on_delete=models.CASCADE, related_name="findings")
+    outcome = models.ForeignKey(Outcome, on_delete=models.PROTECT, related_name="findings")
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="findings")
+    direction = models.CharField(max_length=12, choices=Direction.choices, default=Direction.BENEFIT)
+    magnitude = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Effect size when known, e.g. “withdrawal index −39.6% vs −49.3% diazepam”.",
+    )
+    population = models.CharField(
+        max_length=20, choices=Population.choices, blank=True, help_text="Empty: taken from the source."
+    )
+    species = models.CharField(max_length=200, blank=True, help_text="Empty: taken from the source.")
+    study_design = models.CharField(
+        max_length=40, choices=StudyDesign.choices, blank=True, help_text="Empty: taken from the source."
+    )
+    sample_size = models.PositiveIntegerField(null=True, blank=True, help_text="Empty: taken from the source.")
+    claim = models.TextField(help_text="The sentence of the profile this finding supports.")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["compound", "outcome", "position", "id"]
+        verbose_name = "finding"
+        verbose_name_plural = "findings"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["compound", "outcome", "source", "claim"],
+                name="finding_unique",
+                violation_error_message="This finding is already recorded.",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.outcome}: {self.get_direction_display()} ({self.source.key})"
+
+    @property
+    def effective_population(self):
+        return self.population or self.source.population
+
+    @property
+    def effective_design(self):
+        return self.study_design or self.source.study_design
+
+    @property
+    def effective_sample_size(self):
+        return self.sample_size if self.sample_size is not None else self.source.sample_size
+
+    @property
+    def effective_species(self):
+        return self.species or self.source.species
+
+
+class OutcomeGrade(models.Model):
+    """An editor's override of the computed grade for one outcome of one compound. Always with a reason."""
+
+    compound = models.ForeignKey("compounds.Compound", on_delete=models.CASCADE, related_name="outcome_grades")
+    outcome = models.ForeignKey(Outcome, on_delete=models.PROTECT, related_name="grades")
+    level = models.PositiveSmallIntegerField(
+        choices=[(n, f"Level {n}") for n in range(1, 6)],
+        help_text="The OCEBM level to show instead of the computed one.",
+    )
+    reason = models.TextField(help_text="Why the computed grade is wrong. Shown to readers.")
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    set_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["compound", "outcome"]
+        verbose_name = "grade override"
+        verbose_name_plural = "grade overrides"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["compound", "outcome"],
+                name="outcome_grade_unique",
+                violation_error_message="This outcome already has an override.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(reason=""),
+                name="outcome_grade_needs_reason",
+                violation_error_message="An override needs a written reason.",
+            ),
+            models.CheckConstraint(
+                condition=Q(level__gte=1, level__lte=5),
+                name="outcome_grade_level_range",
+                violation_error_message="OCEBM levels run from 1 to 5.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.compound}: {self.outcome} → level {self.level}"

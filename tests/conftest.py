@@ -51,3 +51,8 @@ def pytest_report_header(config):
 
     database = settings.DATABASES["default"]
     return f"database: {database['ENGINE'].rsplit('.', 1)[-1]} ({database.get('HOST') or database['NAME']})"
+
+
+@pytest.fixture
+def reviewer_user(db):
+    return StaffFactory(username="rita.reviewer", first_name="Rita", last_name="Reviewer")

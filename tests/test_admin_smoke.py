@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.urls import reverse
 
 from compounds.models import Citation, ComparisonTable, Compound, ProfileSnapshot, RevisionMeta, VendorOffer
-from evidence.models import Source
+from evidence.models import Outcome, OutcomeGrade, Source
 from tests.admin_forms import change_form_data
 
 pytestmark = pytest.mark.django_db
@@ -26,6 +26,9 @@ def populated(demo):
         price=Decimal("30"),
         url="https://example.org/selank",
         checked_on=date(2026, 11, 1),
+    )
+    OutcomeGrade.objects.create(
+        compound=demo, outcome=Outcome.objects.get(slug="memory"), level=5, reason="Animal studies only."
     )
     return demo
 
@@ -133,6 +136,12 @@ def test_source_search_finds_by_pmid(admin_client, populated):
     response = admin_client.get(reverse("admin:evidence_source_changelist"), {"q": "PMID 28280289"})
     assert "kasian2017" in response.content.decode()
     assert Source.objects.filter(pmid=28280289).exists()
+
+
+def test_integrity_report_page(admin_client, populated):
+    response = admin_client.get(reverse("admin:evidence_source_integrity"))
+    assert response.status_code == 200
+    assert "Sources without any identifier" in response.content.decode()
 
 
 def test_comparison_table_admin_edits_rows(admin_client, populated):
