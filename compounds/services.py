@@ -123,10 +123,16 @@ def compound_check_conflict(*, compound, base_revision_id):
         raise EditConflictError(base_revision_id=base_revision_id, latest=latest)
 
 
-def _restore_workflow(compound, workflow):
-    for name, value in workflow.items():
+def _write_workflow(compound, values, caller=None):
+    """Set workflow fields (never content) and save only them; keep the caller's instance in step."""
+    for name, value in values.items():
         setattr(compound, name, value)
-    compound.save(update_fields=[*workflow, "updated_at"])
+    compound.save(update_fields=[*values, "updated_at"])
+    if caller is not None:
+        # A later save() of the caller's stale instance must not undo the change.
+        for name in Compound.WORKFLOW_FIELDS:
+            setattr(caller, name, getattr(compound, name))
+    return compound
 
 
 def _workflow_of(compound):
@@ -153,7 +159,7 @@ def compound_revert(*, compound, revision, user=None, edit_summary=""):
         workflow = _workflow_of(locked)
         revision.revert(delete=True)
         reverted = Compound.objects.get(pk=compound.pk)
-        _restore_workflow(reverted, workflow)
+        _write_workflow(reverted, workflow)
         compound_citations_sync(compound=reverted)
         compound_revision_record(
             compound=reverted,
@@ -173,7 +179,7 @@ def compound_recover(*, version, user=None):
         version.revision.revert(delete=False)
         compound = Compound.objects.get(pk=version.object_id)
         # Its published versions were deleted with it: it comes back as a draft.
-        _restore_workflow(
+        _write_workflow(
             compound,
             {
                 "status": Status.DRAFT,
@@ -199,12 +205,6 @@ def compound_recover(*, version, user=None):
 
 def _lock(compound):
     return Compound.objects.select_for_update().get(pk=compound.pk)
-
-
-def _sync_workflow_fields(target, source):
-    # Keep the caller's instance in step, so a later save() of it cannot undo the change.
-    for name in Compound.WORKFLOW_FIELDS:
-        setattr(target, name, getattr(source, name))
 
 
 def _ensure_revision(compound, user):
@@ -273,24 +273,15 @@ def compound_publish(*, compound, user=None, edit_summary=""):
         references=[{"number": ref["number"], **ref["source"]} for ref in built.body["references"]],
     )
     snapshot.categories.set(compound.categories.all())
-    compound.live_snapshot = snapshot
-    compound.status = Status.PUBLISHED
-    compound.go_live_at = None
-    compound.save(update_fields=["live_snapshot", "status", "go_live_at", "updated_at"])
-    _sync_workflow_fields(caller, compound)
+    _write_workflow(compound, {"live_snapshot": snapshot, "status": Status.PUBLISHED, "go_live_at": None}, caller)
     return snapshot
 
 
 @transaction.atomic
 def compound_unpublish(*, compound, user=None):
     """Take a profile off the public site; its published versions are kept."""
-    caller, compound = compound, _lock(compound)
-    compound.status = Status.UNPUBLISHED
-    compound.live_snapshot = None
-    compound.expire_at = None
-    compound.save(update_fields=["live_snapshot", "status", "expire_at", "updated_at"])
-    _sync_workflow_fields(caller, compound)
-    return compound
+    values = {"live_snapshot": None, "status": Status.UNPUBLISHED, "expire_at": None}
+    return _write_workflow(_lock(compound), values, compound)
 
 
 @transaction.atomic
@@ -301,10 +292,7 @@ def compound_submit_for_review(*, compound, user=None):
             "%(name)s is already %(status)s.",
             params={"name": compound.name, "status": compound.get_status_display().lower()},
         )
-    compound.status = Status.IN_REVIEW
-    compound.save(update_fields=["status", "updated_at"])
-    _sync_workflow_fields(caller, compound)
-    return compound
+    return _write_workflow(compound, {"status": Status.IN_REVIEW}, caller)
 
 
 @transaction.atomic
@@ -318,20 +306,12 @@ def compound_schedule(*, compound, user=None, go_live_at=None, expire_at=None, n
         raise ValidationError("The publish time must be in the future; use Publish to publish now.")
     if expire_at is not None and expire_at <= (go_live_at or now):
         raise ValidationError("The unpublish time must come after the publish time (and after now).")
-    compound.go_live_at, compound.expire_at = go_live_at, expire_at
-    compound.scheduled_by = user
-    compound.save(update_fields=["go_live_at", "expire_at", "scheduled_by", "updated_at"])
-    _sync_workflow_fields(caller, compound)
-    return compound
+    return _write_workflow(compound, {"go_live_at": go_live_at, "expire_at": expire_at, "scheduled_by": user}, caller)
 
 
 @transaction.atomic
 def compound_unschedule(*, compound, user=None):
-    caller, compound = compound, _lock(compound)
-    compound.go_live_at = compound.expire_at = None
-    compound.save(update_fields=["go_live_at", "expire_at", "updated_at"])
-    _sync_workflow_fields(caller, compound)
-    return compound
+    return _write_workflow(_lock(compound), {"go_live_at": None, "expire_at": None}, compound)
 
 
 def compounds_publish_due(*, now=None):
