@@ -51,6 +51,9 @@ FORMFIELD_OVERRIDES = {
 class MarkdownAdminMixin:
     formfield_overrides = FORMFIELD_OVERRIDES
 
+    class Media:
+        js = ["compounds/markdownx-inlines.js"]
+
 
 # --- Inlines of the compound change form ----------------------------------------
 

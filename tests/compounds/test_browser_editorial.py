@@ -67,6 +67,12 @@ def test_editor_edits_reviewer_publishes_reader_sees_it(browser, site):
     page.locator('input[name$="-amount_text"][value="400-600mcg"]').fill("300-600mcg")
     section = page.locator('textarea[name$="-body"]', has_text="Selank's evidence base differs")
     section.fill(section.input_value().replace("substantial clinical use", "extensive clinical use"))
+    # A section added with "Add another" gets a working Markdown editor too.
+    page.locator("#sections-group").get_by_text("Add another Section").click()
+    new_row = page.locator("#sections-group .dynamic-sections").last
+    new_row.locator("textarea.markdownx-editor").fill("A **new** section.")
+    expect(new_row.locator(".markdownx-preview strong")).to_have_text("new")
+    new_row.locator(".inline-deletelink").click()  # not part of this edit
     page.fill("#id_edit_summary", "Lower the as-needed dose; reword clinical use")
     page.click('input[name="_save"]')
     expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
