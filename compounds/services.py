@@ -75,6 +75,8 @@ def compound_revision_record(
     reversion.set_comment(edit_summary)
     # Follows every child relation, so rows written without the admin (e.g. citations) are included.
     reversion.add_to_revision(compound)
+    # Row lock: two concurrent saves must not take the same revision number.
+    Compound.objects.select_for_update().filter(pk=compound.pk).first()
     last = RevisionMeta.objects.filter(compound_key=compound.pk).aggregate(last=Max("number"))["last"] or 0
     reversion.add_meta(
         RevisionMeta,
