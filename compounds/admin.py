@@ -385,9 +385,8 @@ class CompoundAdmin(MarkdownAdminMixin, admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         compound = form.instance
-        built = services.compound_citations_sync(compound=compound)
         base = form.cleaned_data.get("base_revision")
-        services.compound_revision_record(
+        built = services.compound_revision_record(
             compound=compound,
             user=request.user,
             edit_summary=form.cleaned_data.get("edit_summary", "").strip(),

@@ -12,6 +12,7 @@ from django.conf.locale import LANG_INFO
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
+from evidence.models import Population, StudyDesign
 from evidence.summary import SCHEME, evidence_summary
 
 from .chemistry import compound_chemistry
@@ -226,9 +227,9 @@ def _evidence(compound, registry):
             studies.append(
                 {
                     "citation": citation,
-                    "population": finding.get_population_display() or finding.source.get_population_display(),
+                    "population": Population(finding.effective_population).label,
                     "species": finding.effective_species,
-                    "design": finding.get_study_design_display() or finding.source.get_study_design_display(),
+                    "design": StudyDesign(finding.effective_design).label,
                     "sample_size": finding.effective_sample_size,
                     "direction": finding.get_direction_display(),
                     "magnitude": finding.magnitude,

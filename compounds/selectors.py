@@ -1,6 +1,6 @@
 """Reads that span relations. Views and services use these, never ad-hoc queries."""
 
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, Q
 
 from evidence.models import Finding, OutcomeGrade
 
@@ -12,6 +12,7 @@ from .models import (
     DosingProtocol,
     ProfileSnapshot,
     RelatedCompound,
+    RevisionMeta,
     UseCase,
 )
 
@@ -71,16 +72,12 @@ def published_snapshots(*, category=None):
 
 
 def categories_with_published_counts():
-    from django.db.models import Count, Q
-
     return Category.objects.annotate(
         published_count=Count("snapshots", filter=Q(snapshots__live_for__status="published"), distinct=True)
     ).order_by("position", "name")
 
 
 def latest_revision_meta(*, compound_id):
-    from .models import RevisionMeta
-
     return (
         RevisionMeta.objects.select_related("revision__user")
         .filter(compound_key=compound_id)
@@ -91,8 +88,6 @@ def latest_revision_meta(*, compound_id):
 
 def compound_history(*, compound_id):
     """Revision list of a compound, newest first, in one query."""
-    from .models import RevisionMeta
-
     return (
         RevisionMeta.objects.select_related("revision__user", "base_revision__meta")
         .filter(compound_key=compound_id)

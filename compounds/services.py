@@ -67,9 +67,11 @@ def compound_revision_record(
     origin_detail="",
     base_revision=None,
 ):
-    """Inside an open reversion block: add the whole profile and its metadata to the revision."""
+    """Inside an open reversion block: sync the derived citations, then add the whole profile and its
+    metadata to the revision. Returns the built profile (its unknown keys, references)."""
     if not reversion.is_active():
         raise RuntimeError("compound_revision_record needs an open reversion.create_revision() block.")
+    built = compound_citations_sync(compound=compound)
     if user is not None:
         reversion.set_user(user)
     reversion.set_comment(edit_summary)
@@ -90,6 +92,7 @@ def compound_revision_record(
         status=compound.status,
         base_revision=base_revision,
     )
+    return built
 
 
 @contextmanager
@@ -106,7 +109,6 @@ def compound_revision(
         raise RuntimeError("compound_revision() cannot run inside another revision block.")
     with transaction.atomic(), reversion.create_revision():
         yield compound
-        compound_citations_sync(compound=compound)
         compound_revision_record(
             compound=compound,
             user=user,
@@ -162,7 +164,6 @@ def compound_revert(*, compound, revision, user=None, edit_summary=""):
         revision.revert(delete=True)
         reverted = Compound.objects.get(pk=compound.pk)
         _write_workflow(reverted, workflow)
-        compound_citations_sync(compound=reverted)
         compound_revision_record(
             compound=reverted,
             user=user,
@@ -192,7 +193,6 @@ def compound_recover(*, version, user=None):
             },
         )
         RevisionMeta.objects.filter(compound_key=compound.pk, compound__isnull=True).update(compound=compound)
-        compound_citations_sync(compound=compound)
         compound_revision_record(
             compound=compound,
             user=user,
