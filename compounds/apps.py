@@ -7,6 +7,7 @@ class CompoundsConfig(AppConfig):
     verbose_name = "Compound profiles"
 
     def ready(self):
+        # Not at the top: versioning imports the models, which cannot load before the app registry is ready.
         from .versioning import register_models
 
         register_models()

@@ -9,11 +9,11 @@ from the model-level permission, which keeps one place to refine the policy
 
 from django.contrib.auth.backends import BaseBackend
 
+from .models import Compound
+
 
 class CompoundObjectPermissionBackend(BaseBackend):
     def has_perm(self, user_obj, perm, obj=None):
-        from .models import Compound
-
         if obj is None or not isinstance(obj, Compound) or not user_obj.is_active:
             return False
         return user_obj.has_perm(perm)

@@ -12,7 +12,9 @@ import markdown
 import nh3
 from markdown.inlinepatterns import InlineProcessor
 
-from .citations import GROUP_PATTERN, parse_group
+from evidence.selectors import sources_for_keys
+
+from .citations import GROUP_PATTERN, citation_keys, parse_group
 
 MARKDOWN_EXTENSIONS = ["tables", "fenced_code", "sane_lists", "def_list"]
 
@@ -210,10 +212,6 @@ def render_markdown(text, registry=None, *, inline=False):
 
 def registry_for_texts(texts, anchor_prefix=""):
     """A registry with every key of `texts` resolved in one query."""
-    from evidence.selectors import sources_for_keys
-
-    from .citations import citation_keys
-
     keys = []
     for text in texts:
         keys.extend(citation_keys(text))

@@ -1,64 +1,25 @@
-"""Reads that span relations. Views and services use these, never ad-hoc queries."""
+"""Reads that span relations. Views and services use these, never ad-hoc queries.
 
-from django.db.models import Count, Prefetch, Q
+Every public read starts from `ProfileSnapshot.objects.live()`: the one rule for what readers may see.
+"""
 
-from evidence.models import Finding, OutcomeGrade
+from django.db.models import Count
 
-from .models import (
-    Category,
-    ComparisonRow,
-    ComparisonTable,
-    Compound,
-    DosingProtocol,
-    ProfileSnapshot,
-    RelatedCompound,
-    RevisionMeta,
-    UseCase,
-)
-
-PROFILE_PREFETCH = (
-    "categories",
-    "synonyms",
-    "regulatory_statuses",
-    "specifications",
-    "glossary_terms",
-    "sections",
-    Prefetch(
-        "comparison_tables",
-        queryset=ComparisonTable.objects.select_related("other_compound").prefetch_related(
-            Prefetch("rows", queryset=ComparisonRow.objects.order_by("position", "id"))
-        ),
-    ),
-    Prefetch(
-        "use_cases",
-        queryset=UseCase.objects.prefetch_related(
-            Prefetch("protocols", queryset=DosingProtocol.objects.order_by("position", "id"))
-        ),
-    ),
-    "dosing_protocols",
-    "administration_steps",
-    "time_course",
-    "timeline",
-    "side_effects",
-    "contraindications",
-    "limitations",
-    Prefetch("related_links", queryset=RelatedCompound.objects.select_related("related")),
-    "vendor_offers",
-    Prefetch("variants", queryset=Compound.objects.order_by("name")),
-    Prefetch("findings", queryset=Finding.objects.select_related("outcome", "source").order_by("position", "id")),
-    Prefetch("outcome_grades", queryset=OutcomeGrade.objects.select_related("set_by")),
-)
+from .models import Category, Compound, ProfileSnapshot, RevisionMeta, published_q
+from .parts import profile_prefetch
 
 
 def compound_for_profile(*, slug=None, pk=None):
-    """The draft compound with every child row the profile page shows, in a fixed number of queries."""
-    queryset = Compound.objects.select_related("parent", "live_snapshot").prefetch_related(*PROFILE_PREFETCH)
+    """The draft compound with every part the profile page shows, one query per part."""
+    queryset = Compound.objects.select_related("parent__live_snapshot", "live_snapshot").prefetch_related(
+        *profile_prefetch()
+    )
     return queryset.get(slug=slug) if slug is not None else queryset.get(pk=pk)
 
 
 def published_snapshot_get(*, slug):
-    """The live public version of a profile, or DoesNotExist. One query."""
-    return ProfileSnapshot.objects.select_related(None).get(live_for__slug=slug, live_for__status="published")
+    """The live public version of a profile (by the slug it was published under), or DoesNotExist. One query."""
+    return ProfileSnapshot.objects.live().get(slug=slug)
 
 
 def published_snapshots(*, category=None):
@@ -73,7 +34,7 @@ def published_snapshots(*, category=None):
 
 def categories_with_published_counts():
     return Category.objects.annotate(
-        published_count=Count("snapshots", filter=Q(snapshots__live_for__status="published"), distinct=True)
+        published_count=Count("snapshots", filter=published_q("snapshots__live_for__"), distinct=True)
     ).order_by("position", "name")
 
 

@@ -1,21 +1,37 @@
 """Writes that touch several models. Admin views, commands and tests call these.
 
-Every change to a profile's content happens inside `compound_revision(...)`,
-which records one django-reversion revision holding the compound and all its
-child rows, with a RevisionMeta (summary, minor flag, origin, base revision).
+Every change to a profile's content happens inside a revision: `compound_revision(...)` for services and
+commands, or the admin's own revision block closed by `compound_revision_record(...)`. Either records one
+django-reversion revision holding the compound and all its parts, with a RevisionMeta (summary, minor flag,
+origin, base revision). Revision blocks are opened with manage_manually=True: the whole profile is added
+once, explicitly, from one prefetched read, rather than row by row as each is saved.
 """
 
+import re
 from contextlib import contextmanager
 
 import reversion
+from django.apps import apps
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Max
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Q, prefetch_related_objects
 from django.utils import timezone
-from reversion.models import Revision
+from reversion.errors import RevertError
 
-from .models import Citation, Compound, ProfileSnapshot, RevisionMeta, RevisionOrigin, Status
-from .profile import profile_build
+from .models import (
+    WORKFLOW_FIELDS,
+    Citation,
+    ComparisonTable,
+    Compound,
+    ProfileSnapshot,
+    RelatedCompound,
+    RevisionMeta,
+    RevisionOrigin,
+    Status,
+)
+from .page import profile_build, profile_citations
+from .parts import PART_BY_MODEL
+from .profile_links import relink_header, relink_html
 from .selectors import compound_for_profile, latest_revision_meta
 
 
@@ -33,25 +49,66 @@ class EditConflictError(ValidationError):
         )
 
 
+# --- Database refusals as messages -------------------------------------------------
+
+
+_SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: ((?:\w+\.\w+(?:, )?)+)")
+
+
+def describe_integrity_error(error):
+    """What an editor can act on, for a constraint the database refused: the constraint's own message."""
+    text = str(error)
+    project_models = [*apps.get_app_config("compounds").get_models(), *apps.get_app_config("evidence").get_models()]
+    for model in project_models:
+        for constraint in model._meta.constraints:
+            if re.search(rf"\b{re.escape(constraint.name)}\b", text):
+                return constraint.get_violation_error_message()
+    match = _SQLITE_UNIQUE.search(text)  # SQLite names the columns, not the constraint
+    if match:
+        table, _, _ = match.group(1).partition(".")
+        columns = {part.split(".", 1)[1] for part in match.group(1).split(", ")}
+        for model in project_models:
+            if model._meta.db_table != table:
+                continue
+            for constraint in model._meta.constraints:
+                fields = getattr(constraint, "fields", ())
+                if fields and {model._meta.get_field(name).column for name in fields} == columns:
+                    return constraint.get_violation_error_message()
+    return f"The database refused the change ({text}). Nothing was saved."
+
+
+@contextmanager
+def constraint_errors_as_messages():
+    """Run writes in a transaction; a constraint violation becomes a ValidationError and nothing is kept."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError as error:
+        raise ValidationError(describe_integrity_error(error), code="constraint") from error
+
+
 # --- Citations -------------------------------------------------------------------
 
 
-def compound_citations_sync(*, compound):
-    """Make the compound's Citation rows match its Markdown; return the built profile.
+def compound_citations_sync(*, profile):
+    """Make the compound's Citation rows match its Markdown; return the numbered CitationRegistry.
 
-    Rows are written one by one with save()/delete() (never bulk) so that the
-    open revision records them.
+    `profile` is the compound read with `selectors.compound_for_profile`. Nothing is rendered: the citation
+    walk numbers sources exactly as the page does. The profile's citation cache is refreshed after a change,
+    so a revision recorded from it holds the new rows.
     """
-    built = profile_build(compound_for_profile(pk=compound.pk))
-    wanted = [(ref.source.pk, ref.number, len(ref.uses)) for ref in built.registry.references]
-    existing = list(Citation.objects.filter(compound=compound).order_by("number"))
+    registry = profile_citations(profile)
+    wanted = [(ref.source.pk, ref.number, len(ref.uses)) for ref in registry.references]
+    existing = sorted(profile.citations.all(), key=lambda row: row.number)
     if [(row.source_id, row.number, row.uses) for row in existing] != wanted:
-        with transaction.atomic():
-            for row in existing:
-                row.delete()
-            for source_id, number, uses in wanted:
-                Citation.objects.create(compound=compound, source_id=source_id, number=number, uses=uses)
-    return built
+        Citation.objects.filter(compound=profile).delete()
+        Citation.objects.bulk_create(
+            Citation(compound=profile, source_id=source_id, number=number, uses=uses)
+            for source_id, number, uses in wanted
+        )
+        profile._prefetched_objects_cache.pop("citations", None)
+        prefetch_related_objects([profile], PART_BY_MODEL[Citation].prefetch_lookup())
+    return registry
 
 
 # --- Revisions -------------------------------------------------------------------
@@ -68,31 +125,37 @@ def compound_revision_record(
     base_revision=None,
 ):
     """Inside an open reversion block: sync the derived citations, then add the whole profile and its
-    metadata to the revision. Returns the built profile (its unknown keys, references)."""
+    metadata to the revision. Returns the numbered CitationRegistry (its `unknown` keys, `references`)."""
     if not reversion.is_active():
         raise RuntimeError("compound_revision_record needs an open reversion.create_revision() block.")
-    built = compound_citations_sync(compound=compound)
+    # Row lock: two concurrent saves must not take the same revision number.
+    Compound.objects.select_for_update().filter(pk=compound.pk).first()
+    profile = compound_for_profile(pk=compound.pk)
+    registry = compound_citations_sync(profile=profile)
     if user is not None:
         reversion.set_user(user)
     reversion.set_comment(edit_summary)
-    # Follows every child relation, so rows written without the admin (e.g. citations) are included.
-    reversion.add_to_revision(compound)
-    # Row lock: two concurrent saves must not take the same revision number.
-    Compound.objects.select_for_update().filter(pk=compound.pk).first()
+    # Follows every versioned part from the prefetch cache: one read of the profile for the whole revision.
+    reversion.add_to_revision(profile)
     last = RevisionMeta.objects.filter(compound_key=compound.pk).aggregate(last=Max("number"))["last"] or 0
     reversion.add_meta(
         RevisionMeta,
-        compound=compound,
-        compound_key=compound.pk,
+        compound=profile,
+        compound_key=profile.pk,
         number=last + 1,
         edit_summary=edit_summary,
         minor=minor,
         origin=origin,
         origin_detail=origin_detail,
-        status=compound.status,
+        status=profile.status,
         base_revision=base_revision,
     )
-    return built
+    return registry
+
+
+def open_revision():
+    """The revision block every profile write runs in (see the module docstring)."""
+    return reversion.create_revision(manage_manually=True)
 
 
 @contextmanager
@@ -103,11 +166,13 @@ def compound_revision(
 
     with compound_revision(compound=selank, user=me, edit_summary="Fix dose"):
         ...change selank and its rows...
+
+    A constraint the database refuses becomes a ValidationError with the constraint's message; nothing is kept.
     """
     if reversion.is_active():
         # A nested block would silently join the outer revision and mix two profiles' histories.
         raise RuntimeError("compound_revision() cannot run inside another revision block.")
-    with transaction.atomic(), reversion.create_revision():
+    with constraint_errors_as_messages(), open_revision():
         yield compound
         compound_revision_record(
             compound=compound,
@@ -134,19 +199,24 @@ def _write_workflow(compound, values, caller=None):
     compound.save(update_fields=[*values, "updated_at"])
     if caller is not None:
         # A later save() of the caller's stale instance must not undo the change.
-        for name in Compound.WORKFLOW_FIELDS:
+        for name in WORKFLOW_FIELDS:
             setattr(caller, name, getattr(compound, name))
     return compound
 
 
 def _workflow_of(compound):
-    return {
-        "status": compound.status,
-        "live_snapshot": compound.live_snapshot,
-        "go_live_at": compound.go_live_at,
-        "expire_at": compound.expire_at,
-        "scheduled_by": compound.scheduled_by,
-    }
+    return {name: getattr(compound, name) for name in WORKFLOW_FIELDS}
+
+
+def _restore(revision, *, delete, number):
+    """Revert django-reversion's stored objects; what the database or today's schema refuses is a message."""
+    try:
+        with constraint_errors_as_messages():
+            revision.revert(delete=delete)
+    except RevertError as error:
+        raise ValidationError(
+            "r%(number)s cannot be restored as it was: %(reason)s", params={"number": number, "reason": error}
+        ) from error
 
 
 def compound_revert(*, compound, revision, user=None, edit_summary=""):
@@ -157,11 +227,11 @@ def compound_revert(*, compound, revision, user=None, edit_summary=""):
             "Revision %(id)s does not belong to %(name)s.", params={"id": revision.pk, "name": compound}
         )
     summary = edit_summary or f"Reverted to r{meta.number}"
-    with transaction.atomic(), reversion.create_revision():
+    with transaction.atomic(), open_revision():
         locked = Compound.objects.select_for_update().get(pk=compound.pk)
         # Publishing state is not content: a revert changes the draft only.
         workflow = _workflow_of(locked)
-        revision.revert(delete=True)
+        _restore(revision, delete=True, number=meta.number)
         reverted = Compound.objects.get(pk=compound.pk)
         _write_workflow(reverted, workflow)
         compound_revision_record(
@@ -175,23 +245,15 @@ def compound_revert(*, compound, revision, user=None, edit_summary=""):
 
 
 def compound_recover(*, version, user=None):
-    """Bring back a deleted compound with every child row, from the revision of its last save."""
+    """Bring back a deleted compound with every part, from the revision of its last save."""
     if Compound.objects.filter(pk=version.object_id).exists():
         raise ValidationError("%(name)s has not been deleted.", params={"name": version.object_repr})
-    with transaction.atomic(), reversion.create_revision():
-        version.revision.revert(delete=False)
+    meta = RevisionMeta.objects.filter(revision_id=version.revision_id).first()
+    with transaction.atomic(), open_revision():
+        _restore(version.revision, delete=False, number=meta.number if meta else version.revision_id)
         compound = Compound.objects.get(pk=version.object_id)
         # Its published versions were deleted with it: it comes back as a draft.
-        _write_workflow(
-            compound,
-            {
-                "status": Status.DRAFT,
-                "live_snapshot": None,
-                "go_live_at": None,
-                "expire_at": None,
-                "scheduled_by": None,
-            },
-        )
+        _write_workflow(compound, {**dict.fromkeys(WORKFLOW_FIELDS), "status": Status.DRAFT})
         RevisionMeta.objects.filter(compound_key=compound.pk, compound__isnull=True).update(compound=compound)
         compound_revision_record(
             compound=compound,
@@ -200,6 +262,43 @@ def compound_recover(*, version, user=None):
             origin=RevisionOrigin.RECOVER,
         )
     return compound
+
+
+def compound_delete(*, compound, user=None):
+    """Delete a profile. Other profiles that link to it lose those links in a revision of their own, and
+    published pages that link to it show its name as plain text."""
+    with transaction.atomic():
+        others = (
+            Compound.objects.filter(Q(related_links__related=compound) | Q(comparison_tables__other_compound=compound))
+            .exclude(pk=compound.pk)
+            .distinct()
+            .order_by("pk")
+        )
+        summary = f"Links to {compound.name} removed: it was deleted"
+        for other in others:
+            with compound_revision(compound=other, user=user, edit_summary=summary, origin=RevisionOrigin.ADMIN):
+                for link in RelatedCompound.objects.filter(compound=other, related=compound):
+                    link.delete()
+                for table in ComparisonTable.objects.filter(compound=other, other_compound=compound):
+                    table.other_compound = None
+                    table.save(update_fields=["other_compound"])
+        _relink_snapshots(compound_id=compound.pk, url="")
+        compound.delete()
+
+
+def category_delete(*, category, user=None):
+    """Delete a category. Each profile filed under it gets a revision; published pages drop its chip."""
+    with transaction.atomic():
+        summary = f"Category {category.name} removed: it was deleted"
+        for compound in category.compounds.order_by("pk"):
+            with compound_revision(compound=compound, user=user, edit_summary=summary, origin=RevisionOrigin.ADMIN):
+                compound.categories.remove(category)
+        for snapshot in category.snapshots.all():
+            snapshot.header["categories"] = [
+                c for c in snapshot.header.get("categories", []) if c["slug"] != category.slug
+            ]
+            snapshot.save(update_fields=["header"])
+        category.delete()
 
 
 # --- Workflow --------------------------------------------------------------------
@@ -235,12 +334,18 @@ def _public_summary(compound, edit_summary, previous):
     return (metas[-1].edit_summary if metas else ""), bool(metas) and all(meta.minor for meta in metas)
 
 
+def public_address_taken(*, slug, compound):
+    """Another profile's live version is published at this address."""
+    return ProfileSnapshot.objects.live().filter(slug=slug).exclude(compound_id=compound.pk).exists()
+
+
 @transaction.atomic
 def compound_publish(*, compound, user=None, edit_summary=""):
     """Freeze the current draft as the next public version and make it live."""
     caller, compound = compound, _lock(compound)
     latest = _ensure_revision(compound, user)
-    built = compound_citations_sync(compound=compound)
+    profile = compound_for_profile(pk=compound.pk)
+    built = profile_build(profile)
     if built.unknown_keys:
         raise ValidationError(
             "%(name)s cites unknown source keys: %(keys)s. Fix or add these sources before publishing.",
@@ -254,18 +359,32 @@ def compound_publish(*, compound, user=None, edit_summary=""):
             code="retracted_citations",
             params={"name": compound.name, "keys": ", ".join(f"@{k}" for k in retracted)},
         )
+    if public_address_taken(slug=profile.slug, compound=profile):
+        raise ValidationError(
+            "Another published profile is at /compounds/%(slug)s/. Give %(name)s another slug before publishing.",
+            code="address_taken",
+            params={"slug": profile.slug, "name": compound.name},
+        )
+    stored = [(row.source_id, row.number, row.uses) for row in profile.citations.all()]
+    if stored != [(ref.source.pk, ref.number, len(ref.uses)) for ref in built.registry.references]:
+        # Sources changed since the last save (a new DOI resolves a key, say): record the new citation list.
+        with compound_revision(
+            compound=compound, user=user, edit_summary="Citation list updated before publishing", minor=True
+        ):
+            pass
+        latest = latest_revision_meta(compound_id=compound.pk)
     previous = compound.snapshots.order_by("-version").first()
     summary, minor = _public_summary(compound, edit_summary, previous)
     snapshot = ProfileSnapshot.objects.create(
         compound=compound,
         version=(previous.version if previous else 0) + 1,
-        name=compound.name,
-        slug=compound.slug,
-        summary=compound.summary,
+        name=profile.name,
+        slug=profile.slug,
+        summary=profile.summary,
         header=built.header,
         body_html=built.render_body(),
         citation_count=len(built.registry.references),
-        featured=compound.featured,
+        featured=profile.featured,
         published_at=timezone.now(),
         published_by=user,
         published_by_name=(user.get_full_name() or user.get_username()) if user else "",
@@ -274,8 +393,10 @@ def compound_publish(*, compound, user=None, edit_summary=""):
         revision=latest.revision,
         references=[{"number": ref["number"], **ref["source"]} for ref in built.body["references"]],
     )
-    snapshot.categories.set(compound.categories.all())
+    snapshot.categories.set(profile.categories.all())
+    snapshot.linked_compounds.set(built.linked_compound_ids)
     _write_workflow(compound, {"live_snapshot": snapshot, "status": Status.PUBLISHED, "go_live_at": None}, caller)
+    profile_links_refresh(compound=compound)
     return snapshot
 
 
@@ -283,7 +404,24 @@ def compound_publish(*, compound, user=None, edit_summary=""):
 def compound_unpublish(*, compound, user=None):
     """Take a profile off the public site; its published versions are kept."""
     values = {"live_snapshot": None, "status": Status.UNPUBLISHED, "expire_at": None}
-    return _write_workflow(_lock(compound), values, compound)
+    unpublished = _write_workflow(_lock(compound), values, compound)
+    profile_links_refresh(compound=unpublished)
+    return unpublished
+
+
+def profile_links_refresh(*, compound):
+    """Point every stored page's links to this profile at its public page, or make them plain text."""
+    compound = Compound.objects.select_related("live_snapshot").get(pk=compound.pk)
+    _relink_snapshots(compound_id=compound.pk, url=compound.public_url)
+
+
+def _relink_snapshots(*, compound_id, url):
+    for snapshot in ProfileSnapshot.objects.filter(linked_compounds=compound_id).only("id", "body_html", "header"):
+        body = relink_html(snapshot.body_html, compound_id=compound_id, url=url)
+        header = relink_header(snapshot.header, compound_id=compound_id, url=url)
+        snapshot.body_html = body
+        snapshot.header = header
+        snapshot.save(update_fields=["body_html", "header"])
 
 
 @transaction.atomic
@@ -333,7 +471,3 @@ def compounds_publish_due(*, now=None):
         else:
             compound_unschedule(compound=compound)
     return report
-
-
-def revision_get(*, revision_id):
-    return Revision.objects.select_related("user", "meta").get(pk=revision_id)

@@ -1,64 +1,26 @@
-"""What django-reversion stores for a profile: the compound and every child row, as one revision.
+"""What django-reversion stores for a profile: the compound and every versioned part, as one revision.
 
-Registered from AppConfig.ready(). The compound follows its children and each
-child follows its compound, so saving either side records the whole profile.
+Registered from AppConfig.ready(), from the parts registry. The compound follows each part's rows (and a
+part's rows follow their own child rows), and each row follows back to its compound, so recording either
+side records the whole profile.
 """
 
 import reversion
 
-PROFILE_CHILDREN = (
-    "synonyms",
-    "regulatory_statuses",
-    "specifications",
-    "glossary_terms",
-    "sections",
-    "comparison_tables",
-    "use_cases",
-    "dosing_protocols",
-    "administration_steps",
-    "time_course",
-    "timeline",
-    "side_effects",
-    "contraindications",
-    "limitations",
-    "related_links",
-    "vendor_offers",
-    "findings",
-    "outcome_grades",
-    "citations",
-)
+from evidence.models import Source
+
+from .models import Compound
+from .parts import versioned_parts
 
 
 def register_models():
-    from evidence.models import Finding, OutcomeGrade, Source
-
-    from . import models as m
-
-    if reversion.is_registered(m.Compound):
+    if reversion.is_registered(Compound):
         return
-    reversion.register(m.Compound, follow=PROFILE_CHILDREN)
-    for model in (
-        m.Synonym,
-        m.RegulatoryStatus,
-        m.Specification,
-        m.GlossaryTerm,
-        m.Section,
-        m.UseCase,
-        m.DosingProtocol,
-        m.AdministrationStep,
-        m.TimeCourse,
-        m.TimelineEntry,
-        m.SideEffect,
-        m.Contraindication,
-        m.Limitation,
-        m.RelatedCompound,
-        m.VendorOffer,
-        m.Citation,
-        Finding,
-        OutcomeGrade,
-    ):
-        reversion.register(model, follow=("compound",))
-    reversion.register(m.ComparisonTable, follow=("compound", "rows"))
-    reversion.register(m.ComparisonRow, follow=("table",))
+    parts = versioned_parts()
+    reversion.register(Compound, follow=tuple(part.relation for part in parts))
+    for part in parts:
+        reversion.register(part.model, follow=("compound", *(child.relation for child in part.children)))
+        for child in part.children:
+            reversion.register(child.model, follow=(child.parent_field,))
     if not reversion.is_registered(Source):  # SourceAdmin (a VersionAdmin) may have registered it already
         reversion.register(Source)

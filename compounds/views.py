@@ -8,8 +8,8 @@ from django.views.decorators.cache import never_cache
 
 from .exports import FORMATS
 from .models import Category, Compound, ProfileSnapshot
+from .page import profile_build
 from .permissions import can_preview
-from .profile import profile_build
 from .selectors import (
     categories_with_published_counts,
     compound_for_profile,

@@ -7,7 +7,7 @@ def sources_for_keys(keys):
     keys = list(dict.fromkeys(keys))
     if not keys:
         return {}
-    sources = list(Source.objects.for_keys(keys))
+    sources = list(Source.objects.for_keys(keys).select_related("translation_of"))
     by_key = {source.key: source for source in sources}
     by_doi = {source.doi: source for source in sources if source.doi}
     by_pmid = {source.pmid: source for source in sources if source.pmid}
@@ -24,8 +24,3 @@ def sources_for_keys(keys):
         if source is not None:
             resolved[key] = source
     return resolved
-
-
-def unresolved_citation_keys(keys):
-    resolved = sources_for_keys(keys)
-    return [key for key in dict.fromkeys(keys) if key not in resolved]

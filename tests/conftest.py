@@ -1,9 +1,12 @@
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 
 from compounds.models import Compound
 from compounds.services import compound_publish
 from tests.factories import StaffFactory, SuperuserFactory
+
+DEMO_SLUGS = ("selank", "semax")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -21,12 +24,41 @@ def _end_stray_postgres_sessions(django_db_setup, django_db_blocker):
             )
 
 
-@pytest.fixture
-def demo(db):
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Each test user's password would otherwise cost a full PBKDF2 run (about half a second here)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def load_demo():
     """The demo fixture, published the way a reviewer would publish it."""
     call_command("loaddata", "demo", verbosity=0)
-    for slug in ("selank", "semax"):
+    for slug in DEMO_SLUGS:
         compound_publish(compound=Compound.objects.get(slug=slug), edit_summary="Demo")
+
+
+@pytest.fixture(scope="module")
+def demo_data(django_db_setup, django_db_blocker):
+    """The published demo, built once per test module inside a transaction rolled back after the module.
+
+    Each test still runs in a savepoint of its own, so no test sees another's changes. A module that uses it
+    says so for all its tests (pytestmark = pytest.mark.usefixtures("demo_data")), so that no test's outcome
+    depends on which test of the module ran first.
+    """
+    with django_db_blocker.unblock():
+        block = transaction.atomic()
+        block.__enter__()
+        try:
+            load_demo()
+            yield
+        finally:
+            transaction.set_rollback(True)
+            block.__exit__(None, None, None)
+
+
+@pytest.fixture
+def demo(demo_data, db):
+    """The demo's Selank profile, fresh from the database."""
     return Compound.objects.get(slug="selank")
 
 
@@ -46,13 +78,13 @@ def admin_client(client, superuser):
     return client
 
 
+@pytest.fixture
+def reviewer_user(db):
+    return StaffFactory(username="rita.reviewer", first_name="Rita", last_name="Reviewer")
+
+
 def pytest_report_header(config):
     from django.conf import settings
 
     database = settings.DATABASES["default"]
     return f"database: {database['ENGINE'].rsplit('.', 1)[-1]} ({database.get('HOST') or database['NAME']})"
-
-
-@pytest.fixture
-def reviewer_user(db):
-    return StaffFactory(username="rita.reviewer", first_name="Rita", last_name="Reviewer")

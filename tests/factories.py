@@ -1,10 +1,11 @@
+from datetime import date
 from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
 
 from compounds import models as cm
-from evidence.models import Population, Source, StudyDesign, Verification
+from evidence.models import Outcome, OutcomeGrade, Population, Source, StudyDesign, Verification
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -85,3 +86,27 @@ class DosingProtocolFactory(factory.django.DjangoModelFactory):
     doses_per_day_low = 2
     doses_per_day_high = 3
     frequency_text = "2-3x daily"
+
+
+class VendorOfferFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = cm.VendorOffer
+
+    compound = factory.SubFactory(CompoundFactory)
+    vendor = "Example Labs"
+    amount_mg = Decimal("5")
+    price = Decimal("30")
+    url = "https://example.org/offer"
+    checked_on = date(2026, 11, 1)
+
+
+class OutcomeGradeFactory(factory.django.DjangoModelFactory):
+    """A reviewer's override of an outcome's grade (the demo's "memory" outcome unless told otherwise)."""
+
+    class Meta:
+        model = OutcomeGrade
+
+    compound = factory.SubFactory(CompoundFactory)
+    outcome = factory.LazyFunction(lambda: Outcome.objects.get(slug="memory"))
+    level = 5
+    reason = "Animal studies only."

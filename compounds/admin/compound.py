@@ -1,0 +1,317 @@
+"""The compound admin: the one form a profile is edited in (with every part as an inline), and its list."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.urls import path
+from django.utils.html import format_html_join
+
+from .. import permissions, services
+from ..models import Citation, ComparisonRow, Compound, ProfileSnapshot, RevisionOrigin, Status
+from ..parts import PART_BY_MODEL, PARTS
+from ..plausibility import compound_warnings
+from ..validators import citation_keys_resolved
+from . import views
+from .forms import CompoundAdminForm
+from .inlines import PART_INLINES, MarkdownAdminMixin
+
+OWNED_BY_PROFILE = [*(part.model for part in PARTS), ComparisonRow, Citation, ProfileSnapshot]
+
+
+def posted_texts(request):
+    """Every value of a submitted form: the citation keys in them are resolved with one query."""
+    return [value for _name, values in request.POST.lists() for value in values] if request.method == "POST" else []
+
+
+def report_profile_save(model_admin, request, compound, registry, *, changed):
+    """What an editor needs to know after any save of a profile (the compound form or a part's own page)."""
+    if compound.go_live_at and changed:
+        services.compound_unschedule(compound=compound, user=request.user)
+        model_admin.message_user(
+            request,
+            "The scheduled publication was cancelled because the profile changed; a reviewer must schedule it again.",
+            messages.WARNING,
+        )
+    if compound.is_live:
+        model_admin.message_user(
+            request,
+            "Saved as a draft. Readers still see the published version until it is published again.",
+            messages.INFO,
+        )
+    if registry.unknown:
+        model_admin.message_user(request, f"Unknown citation keys: {', '.join(registry.unknown)}", messages.WARNING)
+    for warning in compound_warnings(compound):
+        model_admin.message_user(request, f"Check: {warning.message}", messages.WARNING)
+
+
+def _each(modeladmin, request, queryset, service, *, done_message, refused_prefix="", refused_level=messages.WARNING):
+    """Run a workflow service on each selected profile: say how many it did and why it refused the others."""
+    done = 0
+    for compound in queryset:
+        try:
+            service(compound=compound, user=request.user)
+        except ValidationError as error:
+            modeladmin.message_user(request, refused_prefix + " ".join(error.messages), refused_level)
+        else:
+            done += 1
+    if done:
+        modeladmin.message_user(request, done_message.format(count=done), messages.SUCCESS)
+
+
+@admin.action(description="Submit selected profiles for review", permissions=["change"])
+def submit_for_review(modeladmin, request, queryset):
+    _each(
+        modeladmin,
+        request,
+        queryset,
+        services.compound_submit_for_review,
+        done_message="{count} profile(s) submitted for review.",
+    )
+
+
+@admin.action(description="Publish selected profiles", permissions=["publish"])
+def publish(modeladmin, request, queryset):
+    _each(
+        modeladmin,
+        request,
+        queryset,
+        services.compound_publish,
+        done_message="{count} profile(s) published.",
+        refused_prefix="Not published: ",
+        refused_level=messages.ERROR,
+    )
+
+
+@admin.action(description="Unpublish selected profiles", permissions=["publish"])
+def unpublish(modeladmin, request, queryset):
+    count = 0
+    for compound in queryset.published():
+        services.compound_unpublish(compound=compound, user=request.user)
+        count += 1
+    modeladmin.message_user(request, f"{count} profile(s) unpublished.", messages.SUCCESS)
+
+
+@admin.register(Compound)
+class CompoundAdmin(MarkdownAdminMixin, admin.ModelAdmin):
+    form = CompoundAdminForm
+    change_form_template = "admin/compounds/compound/change_form.html"
+    change_list_template = "admin/compounds/compound/change_list.html"
+    list_display = [
+        "name",
+        "status",
+        "kind",
+        "evidence_badge",
+        "risk_profile",
+        "category_list",
+        "live_version",
+        "citation_count",
+        "updated_at",
+    ]
+    list_filter = ["status", "kind", "categories", "risk_profile", "evidence_level_best", "featured"]
+    search_fields = ["name", "slug", "synonyms__name", "summary", "descriptor"]
+    list_select_related = ["live_snapshot"]
+    list_per_page = 50
+    date_hierarchy = "updated_at"
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["parent"]
+    filter_horizontal = ["categories"]
+    readonly_fields = ["status", "schedule", "preview_links", "automatic_checks", "created_at", "updated_at"]
+    actions = [submit_for_review, publish, unpublish]
+    save_on_top = True
+    inlines = PART_INLINES
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    ("name", "slug"),
+                    "descriptor",
+                    "summary",
+                    ("kind", "featured"),
+                    "categories",
+                    "preview_links",
+                ]
+            },
+        ),
+        ("Variant form", {"fields": ["parent", "form_note"], "classes": ["collapse"]}),
+        ("What is this?", {"fields": ["what_is_this"]}),
+        (
+            "Badges",
+            {
+                "fields": [
+                    ("evidence_level_best", "evidence_level_worst", "evidence_scheme"),
+                    "evidence_note",
+                    ("risk_profile", "risk_note"),
+                ]
+            },
+        ),
+        (
+            "Chemistry",
+            {"fields": ["sequence", ("n_terminus", "c_terminus"), ("molecular_formula", "molecular_weight")]},
+        ),
+        (
+            "Automatic checks",
+            {
+                "fields": ["automatic_checks"],
+                "description": "Doses against the stated daily maximum; molecular weight and formula against the "
+                "sequence. Warnings do not block saving.",
+            },
+        ),
+        ("Administration", {"fields": ["route", "route_rationale"]}),
+        (
+            "Dosing limits and cycling",
+            {
+                "fields": [
+                    ("daily_max_low", "daily_max_high", "daily_max_unit"),
+                    "daily_max_note",
+                    "cycling_label",
+                    "cycling",
+                ]
+            },
+        ),
+        ("Side effects", {"fields": ["side_effects_note"]}),
+        ("Where to buy", {"fields": [("vendor_count_reported", "vendors_checked_on")], "classes": ["collapse"]}),
+        ("Workflow", {"fields": [("status", "schedule"), ("created_at", "updated_at")]}),
+        (
+            "Save this change",
+            {
+                "fields": ["edit_summary", "minor_edit", "base_revision"],
+                "description": "Every save is a revision in the profile's history. Readers see nothing until a "
+                "reviewer publishes.",
+            },
+        ),
+    ]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related("categories")
+            .annotate(citation_total=Count("citations", distinct=True))
+        )
+
+    @admin.display(description="Evidence", ordering="evidence_level_best")
+    def evidence_badge(self, obj):
+        return obj.evidence_level_display or "—"
+
+    @admin.display(description="Categories")
+    def category_list(self, obj):
+        return ", ".join(category.name for category in obj.categories.all()) or "—"
+
+    @admin.display(description="Live version")
+    def live_version(self, obj):
+        return f"v{obj.live_snapshot.version}" if obj.live_snapshot else "—"
+
+    @admin.display(description="Citations", ordering="citation_total")
+    def citation_count(self, obj):
+        return obj.citation_total
+
+    @admin.display(description="Warnings")
+    def automatic_checks(self, obj):
+        if not obj.pk:
+            return (
+                "Checked after the first save: doses against the daily maximum, molecular weight against the sequence."
+            )
+        warnings = compound_warnings(obj)
+        if not warnings:
+            return "No warnings: doses are within the daily maximum and the molecular weight matches the sequence."
+        return format_html_join("", '<p class="warning">⚠ {}</p>', ((warning.message,) for warning in warnings))
+
+    @admin.display(description="Scheduled")
+    def schedule(self, obj):
+        parts = []
+        if obj.go_live_at:
+            parts.append(f"publish {obj.go_live_at:%Y-%m-%d %H:%M}")
+        if obj.expire_at:
+            parts.append(f"unpublish {obj.expire_at:%Y-%m-%d %H:%M}")
+        return ", ".join(parts) or "—"
+
+    @admin.display(description="Pages")
+    def preview_links(self, obj):
+        if not obj.pk:
+            return "Save first to preview."
+        links = [(obj.get_preview_url(), "Preview draft")]
+        if obj.is_live:
+            links.append((obj.get_absolute_url(), "Public page"))
+        return format_html_join(" · ", '<a href="{}" target="_blank" rel="noopener">{}</a>', links)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # One revision per save (the whole profile, recorded in save_related), and every citation key the
+        # form's Markdown holds resolved with one query rather than one per field.
+        with services.open_revision(), citation_keys_resolved(posted_texts(request)):
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context.update(
+                can_publish=permissions.can_publish(request.user, obj),
+                can_edit=permissions.can_edit(request.user, obj),
+                can_submit=permissions.can_edit(request.user, obj)
+                and obj.status not in (Status.IN_REVIEW, Status.PUBLISHED),
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if "data" in kwargs:
+            # Django hands each inline its own copy of the POST; with 20 inlines and a large profile the copies
+            # cost more than validating them. Formsets only read their data, so they can share it.
+            kwargs["data"] = request.POST
+        return kwargs
+
+    def save_model(self, request, obj, form, change):
+        obj.save_content()
+
+    def save_formset(self, request, form, formset, change):
+        part = PART_BY_MODEL.get(formset.model)
+        if part is not None and part.author_field:
+            for row_form in formset.forms:
+                if row_form.has_changed() and not row_form.cleaned_data.get("DELETE"):
+                    setattr(row_form.instance, part.author_field, request.user)
+        super().save_formset(request, form, formset, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        registry = services.compound_revision_record(
+            compound=form.instance, user=request.user, origin=RevisionOrigin.ADMIN, **form.revision_details()
+        )
+        report_profile_save(self, request, form.instance, registry, changed=change and form.has_changed())
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        # A profile's own rows go with it: their read-only admin pages refuse deletion one by one, which must not
+        # stop whoever may delete the profile. Links from other profiles are removed in revisions of their own.
+        owned = {str(model._meta.verbose_name) for model in OWNED_BY_PROFILE}
+        return deleted, counts, {name for name in perms_needed if str(name) not in owned}, protected
+
+    def delete_model(self, request, obj):
+        services.compound_delete(compound=obj, user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for compound in queryset:
+            services.compound_delete(compound=compound, user=request.user)
+
+    def get_urls(self):
+        def wrap(view):
+            return self.admin_site.admin_view(lambda request, *args, **kwargs: view(self, request, *args, **kwargs))
+
+        return [
+            path("recover/", wrap(views.recover_list_view), name="compounds_compound_recoverlist"),
+            path("recover/<int:version_id>/", wrap(views.recover_view), name="compounds_compound_recover"),
+            path("<path:object_id>/history/compare/", wrap(views.compare_view), name="compounds_compound_compare"),
+            path(
+                "<path:object_id>/history/<int:revision_id>/revert/",
+                wrap(views.revert_view),
+                name="compounds_compound_revert",
+            ),
+            path(
+                "<path:object_id>/workflow/<str:action>/", wrap(views.workflow_view), name="compounds_compound_workflow"
+            ),
+            *super().get_urls(),
+        ]
+
+    def history_view(self, request, object_id, extra_context=None):
+        return views.history_view(self, request, object_id)
+
+    def has_publish_permission(self, request):
+        return request.user.has_perm("compounds.publish_compound")

@@ -1,0 +1,233 @@
+"""Extra admin views of the compound: history, compare, revert, workflow, recovery.
+
+Each view checks the permission on the object and that every revision it is
+given belongs to that object (Wagtail's compare/revert holes were exactly
+there).
+"""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from reversion.models import Version
+
+from .. import permissions, services
+from ..models import Compound, RevisionMeta
+from ..revision_diff import compare_revisions
+from ..selectors import compound_history, latest_revision_meta
+from .forms import PublishForm, RevertForm, ScheduleForm
+
+HISTORY_PAGE_SIZE = 50
+
+
+def _compound_or_404(object_id):
+    try:
+        return Compound.objects.select_related("live_snapshot").get(pk=object_id)
+    except (Compound.DoesNotExist, ValueError):
+        raise Http404("No such compound.") from None
+
+
+def _context(model_admin, request, compound, title, **extra):
+    return {
+        **model_admin.admin_site.each_context(request),
+        "opts": Compound._meta,
+        "original": compound,
+        "title": title,
+        **extra,
+    }
+
+
+def _revision_of(compound, revision_id):
+    """The revision, if it belongs to this compound; 404 if unknown, 403 if it is another object's."""
+    try:
+        meta = RevisionMeta.objects.select_related("revision__user").get(revision_id=int(revision_id))
+    except (RevisionMeta.DoesNotExist, TypeError, ValueError):
+        raise Http404("No such revision.") from None
+    if meta.compound_key != compound.pk:
+        raise PermissionDenied("That revision belongs to another object.")
+    return meta
+
+
+def history_view(model_admin, request, object_id):
+    compound = _compound_or_404(object_id)
+    if not permissions.can_view_history(request.user, compound):
+        raise PermissionDenied
+    page = Paginator(compound_history(compound_id=compound.pk), HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    published = dict(compound.snapshots.filter(revision__isnull=False).values_list("revision_id", "version"))
+    live_revision = compound.live_snapshot.revision_id if compound.live_snapshot else None
+    latest = latest_revision_meta(compound_id=compound.pk)
+    return TemplateResponse(
+        request,
+        "admin/compounds/compound/history.html",
+        _context(
+            model_admin,
+            request,
+            compound,
+            f"History: {compound}",
+            page=page,
+            published=published,
+            live_revision=live_revision,
+            latest=latest,
+            can_revert=permissions.can_edit(request.user, compound),
+        ),
+    )
+
+
+def compare_view(model_admin, request, object_id):
+    compound = _compound_or_404(object_id)
+    if not permissions.can_view_history(request.user, compound):
+        raise PermissionDenied
+    latest = latest_revision_meta(compound_id=compound.pk)
+    if latest is None:
+        raise Http404("This compound has no revisions yet.")
+    if request.GET.get("published"):
+        if not compound.live_snapshot or not compound.live_snapshot.revision_id:
+            messages.info(request, "This profile has no published version to compare with.")
+            return redirect("admin:compounds_compound_history", compound.pk)
+        old = _revision_of(compound, compound.live_snapshot.revision_id)
+        new = latest
+    else:
+        old = _revision_of(compound, request.GET.get("a"))
+        new = _revision_of(compound, request.GET.get("b") or latest.revision_id)
+    if old.number > new.number:
+        old, new = new, old
+    comparison = compare_revisions(old.revision, new.revision)
+    return TemplateResponse(
+        request,
+        "admin/compounds/compound/compare.html",
+        _context(
+            model_admin,
+            request,
+            compound,
+            f"Compare r{old.number} with r{new.number}: {compound}",
+            old=old,
+            new=new,
+            comparison=comparison,
+            latest=latest,
+            can_revert=permissions.can_edit(request.user, compound),
+        ),
+    )
+
+
+def revert_view(model_admin, request, object_id, revision_id):
+    compound = _compound_or_404(object_id)
+    if not permissions.can_edit(request.user, compound):
+        raise PermissionDenied
+    target = _revision_of(compound, revision_id)
+    latest = latest_revision_meta(compound_id=compound.pk)
+    form = RevertForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.compound_revert(
+                compound=compound,
+                revision=target.revision,
+                user=request.user,
+                edit_summary=form.cleaned_data["edit_summary"],
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"Reverted {compound} to r{target.number} as a new revision.")
+        return redirect("admin:compounds_compound_history", compound.pk)
+    comparison = compare_revisions(latest.revision, target.revision)
+    return TemplateResponse(
+        request,
+        "admin/compounds/compound/revert.html",
+        _context(
+            model_admin,
+            request,
+            compound,
+            f"Revert {compound} to r{target.number}",
+            target=target,
+            latest=latest,
+            comparison=comparison,
+            form=form,
+        ),
+    )
+
+
+WORKFLOW_ACTIONS = {
+    "submit": ("Submit for review", permissions.can_edit),
+    "publish": ("Publish", permissions.can_publish),
+    "unpublish": ("Unpublish", permissions.can_publish),
+    "schedule": ("Schedule", permissions.can_publish),
+    "unschedule": ("Cancel schedule", permissions.can_publish),
+}
+
+
+def workflow_view(model_admin, request, object_id, action):
+    compound = _compound_or_404(object_id)
+    if action not in WORKFLOW_ACTIONS:
+        raise Http404("Unknown action.")
+    label, allowed = WORKFLOW_ACTIONS[action]
+    if not allowed(request.user, compound):
+        raise PermissionDenied
+    form_class = {"publish": PublishForm, "schedule": ScheduleForm}.get(action)
+    form = form_class(request.POST if request.method == "POST" else None) if form_class else None
+    if request.method == "POST" and (form is None or form.is_valid()):
+        data = form.cleaned_data if form else {}
+        try:
+            if action == "publish":
+                snapshot = services.compound_publish(
+                    compound=compound, user=request.user, edit_summary=data["edit_summary"]
+                )
+                messages.success(request, f"{compound} is published as version {snapshot.version}.")
+            elif action == "unpublish":
+                services.compound_unpublish(compound=compound, user=request.user)
+                messages.success(request, f"{compound} is no longer public. Its published versions are kept.")
+            elif action == "submit":
+                services.compound_submit_for_review(compound=compound, user=request.user)
+                messages.success(request, f"{compound} is waiting for a reviewer.")
+            elif action == "schedule":
+                services.compound_schedule(compound=compound, user=request.user, **data)
+                messages.success(request, f"Schedule saved for {compound}.")
+            else:
+                services.compound_unschedule(compound=compound, user=request.user)
+                messages.success(request, f"Schedule cancelled for {compound}.")
+        except ValidationError as error:
+            if form is not None:
+                form.add_error(None, error)
+            else:
+                messages.error(request, " ".join(error.messages))
+                return redirect("admin:compounds_compound_change", compound.pk)
+        else:
+            return redirect("admin:compounds_compound_change", compound.pk)
+    return TemplateResponse(
+        request,
+        "admin/compounds/compound/workflow.html",
+        _context(model_admin, request, compound, f"{label}: {compound}", action=action, label=label, form=form),
+    )
+
+
+def recover_list_view(model_admin, request):
+    if not request.user.has_perm("compounds.add_compound"):
+        raise PermissionDenied
+    deleted = Version.objects.get_deleted(Compound).select_related("revision__user")
+    return TemplateResponse(
+        request,
+        "admin/compounds/compound/recover_list.html",
+        {
+            **model_admin.admin_site.each_context(request),
+            "opts": Compound._meta,
+            "title": "Recover deleted compounds",
+            "deleted": deleted,
+        },
+    )
+
+
+def recover_view(model_admin, request, version_id):
+    if not request.user.has_perm("compounds.add_compound"):
+        raise PermissionDenied
+    version = get_object_or_404(Version.objects.get_deleted(Compound), pk=version_id)
+    if request.method != "POST":
+        return redirect("admin:compounds_compound_recoverlist")
+    try:
+        compound = services.compound_recover(version=version, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("admin:compounds_compound_recoverlist")
+    messages.success(request, f"Recovered {compound} with its rows, as a draft.")
+    return redirect(reverse("admin:compounds_compound_change", args=[compound.pk]))

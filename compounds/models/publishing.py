@@ -1,0 +1,92 @@
+"""What publishing derives from a profile: its citation rows and the frozen public versions."""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from .compound import Category, Compound, published_q
+
+
+class Citation(models.Model):
+    """That a compound's profile cites a source. Rebuilt from the Markdown on every save."""
+
+    compound = models.ForeignKey(Compound, on_delete=models.CASCADE, related_name="citations")
+    source = models.ForeignKey("evidence.Source", on_delete=models.PROTECT, related_name="citations")
+    number = models.PositiveSmallIntegerField(help_text="Reference number on the page (first appearance).")
+    uses = models.PositiveSmallIntegerField(default=1, help_text="How many times the page cites it.")
+
+    class Meta:
+        ordering = ["compound", "number"]
+        verbose_name = "citation"
+        verbose_name_plural = "citations"
+        constraints = [
+            models.UniqueConstraint(fields=["compound", "source"], name="citation_unique_source"),
+            models.UniqueConstraint(fields=["compound", "number"], name="citation_unique_number"),
+        ]
+
+    def __str__(self):
+        return f"{self.compound} [{self.number}] {self.source.key}"
+
+
+class ProfileSnapshotQuerySet(models.QuerySet):
+    def live(self):
+        """The versions readers see now: one per published profile. Every public read starts here."""
+        return self.filter(published_q("live_for__"))
+
+
+class ProfileSnapshot(models.Model):
+    """The frozen public form of one published version of a profile.
+
+    Public pages read this row and nothing else: drafts cannot leak and
+    nothing is rendered per request.
+    """
+
+    compound = models.ForeignKey(Compound, on_delete=models.CASCADE, related_name="snapshots")
+    version = models.PositiveIntegerField()
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=120)
+    summary = models.CharField(max_length=300, blank=True)
+    categories = models.ManyToManyField(Category, blank=True, related_name="snapshots")
+    header = models.JSONField(default=dict, help_text="Header data: descriptor, synonyms, badges, category names.")
+    body_html = models.TextField(help_text="Rendered, sanitized profile body.")
+    citation_count = models.PositiveSmallIntegerField(default=0)
+    featured = models.BooleanField(default=False)
+    published_at = models.DateTimeField()
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    published_by_name = models.CharField(max_length=150, blank=True)
+    edit_summary = models.CharField(max_length=300, blank=True)
+    minor = models.BooleanField(default=False, help_text="Minor versions are hidden from the public change log.")
+    references = models.JSONField(default=list, help_text="The reference list as data, for RIS/BibTeX/CSL-JSON export.")
+    linked_compounds = models.ManyToManyField(
+        Compound,
+        blank=True,
+        related_name="linked_from_snapshots",
+        help_text="Other profiles this version links to; its links follow them when they are published or unpublished.",
+    )
+    revision = models.ForeignKey(
+        "reversion.Revision",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The editorial revision this version was published from.",
+    )
+
+    objects = ProfileSnapshotQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        get_latest_by = "published_at"
+        verbose_name = "published version"
+        verbose_name_plural = "published versions"
+        constraints = [
+            models.UniqueConstraint(fields=["compound", "version"], name="snapshot_unique_version"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} v{self.version} ({self.published_at:%Y-%m-%d})"
+
+    def get_absolute_url(self):
+        return reverse("compounds:version", args=[self.slug, self.version])

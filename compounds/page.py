@@ -1,0 +1,374 @@
+"""Page assembly: the reader-facing form of a profile, built from the draft by walking the parts registry.
+
+`profile_build` is the only place that renders a profile. It renders every Markdown text through one
+CitationRegistry in page order, so citation numbers follow first appearance over the whole page. Publishing
+stores its output; staff preview renders it on the fly.
+
+`profile_citations` walks the same texts in the same order without rendering: every save uses it to keep
+the Citation rows in step, at a fraction of the cost of a render.
+"""
+
+from dataclasses import dataclass, field
+
+from django.conf.locale import LANG_INFO
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+
+from evidence.grading import SCHEME, evidence_summary
+from evidence.models import Population, StudyDesign
+from evidence.selectors import sources_for_keys
+
+from .chemistry import compound_chemistry
+from .citations import CitationItem, iter_groups
+from .parts import PAGE, Block, Part, Toc, markdown_texts
+from .profile_links import linked_compound_ids
+from .rendering import CitationRegistry, render_markdown
+from .validators import resolve_keys
+
+
+@dataclass
+class PageRow:
+    """One row of a part as the page shows it: the model instance and its Markdown, rendered."""
+
+    obj: object
+    html: dict = field(default_factory=dict)
+    children: list = field(default_factory=list)
+
+
+@dataclass
+class PageBlock:
+    spec: Block
+    rows: list
+    fields: dict  # the compound's fields shown in this block: rendered Markdown, or the plain value
+    extra: dict = field(default_factory=dict)
+
+    key = property(lambda self: self.spec.key)
+    heading = property(lambda self: self.spec.heading)
+    anchor = property(lambda self: self.spec.anchor)
+    level = property(lambda self: self.spec.level)
+    template = property(lambda self: self.spec.template)
+
+    @property
+    def has_content(self):
+        if "has_content" in self.extra:
+            return self.extra["has_content"]
+        return bool(self.rows) or any(self.fields.get(f.name) for f in self.spec.compound_markdown_fields)
+
+
+@dataclass
+class BuiltProfile:
+    header: dict
+    body: dict
+    registry: CitationRegistry
+    linked_compound_ids: set
+
+    @property
+    def unknown_keys(self):
+        return self.registry.unknown
+
+    def render_body(self):
+        return render_to_string("compounds/_profile_body.html", {"body": self.body})
+
+
+# --- Citations without rendering ---------------------------------------------------
+
+
+def _citation_groups(compound):
+    """Every citation group of the page, in page order: (items, cited sources already known)."""
+    for block in PAGE:
+        if isinstance(block, Part):
+            for row in block.rows(compound):
+                for markdown_field in block.markdown_fields:
+                    yield from _groups_of(getattr(row, markdown_field.name))
+                for child in block.children:
+                    for child_row in getattr(row, child.relation).all():
+                        for markdown_field in child.markdown_fields:
+                            yield from _groups_of(getattr(child_row, markdown_field.name))
+                if block.cites:
+                    source = getattr(row, block.cites)
+                    yield [CitationItem(key=source.key)], {source.key: source}
+        for markdown_field in block.compound_markdown_fields:
+            yield from _groups_of(getattr(compound, markdown_field.name))
+
+
+def _groups_of(text):
+    for _match, items in iter_groups(text):
+        yield items, {}
+
+
+def profile_citations(compound):
+    """A CitationRegistry numbered exactly as the page would be, without rendering it. One query.
+
+    The compound must come with `parts.profile_prefetch()`.
+    """
+    groups = list(_citation_groups(compound))
+    known = {}
+    for _items, sources in groups:
+        known.update(sources)
+    # Within a form's save the keys were resolved for validation already: resolve_keys reuses that answer.
+    resolved = resolve_keys([item.key for items, _ in groups for item in items if item.key not in known])
+    registry = CitationRegistry({**resolved, **known})
+    for items, _sources in groups:
+        registry.render_group(items)
+    return registry
+
+
+# --- The page ----------------------------------------------------------------------
+
+
+def profile_build(compound):
+    """Render a compound (fetched with selectors.compound_for_profile) into header and body data."""
+    texts = [getattr(obj, markdown_field.name) for obj, markdown_field in markdown_texts(compound)]
+    keys = [item.key for text in texts for _match, items in iter_groups(text) for item in items]
+    registry = CitationRegistry(sources_for_keys(keys))
+
+    def md(text, inline=False):
+        return mark_safe(render_markdown(text, registry, inline=inline))
+
+    # Built strictly in page order: citation numbers depend on it.
+    blocks = []
+    for spec in PAGE:
+        rows = []
+        if isinstance(spec, Part):
+            for row in spec.rows(compound):
+                page_row = PageRow(
+                    obj=row, html={f.name: md(getattr(row, f.name), f.inline) for f in spec.markdown_fields}
+                )
+                for child in spec.children:
+                    page_row.children.extend(
+                        PageRow(
+                            obj=child_row,
+                            html={f.name: md(getattr(child_row, f.name), f.inline) for f in child.markdown_fields},
+                        )
+                        for child_row in getattr(row, child.relation).all()
+                    )
+                rows.append(page_row)
+        fields = {}
+        markdown = {f.name: f for f in spec.compound_markdown_fields}
+        for name in spec.compound_fields:
+            value = getattr(compound, name)
+            if name in markdown:
+                fields[name] = md(value, markdown[name].inline)
+            elif hasattr(value, "all"):
+                fields[name] = list(value.all())
+            else:
+                fields[name] = value
+        block = PageBlock(spec=spec, rows=rows, fields=fields)
+        extra = BLOCK_EXTRAS.get(spec.key)
+        if extra is not None:
+            block.extra = extra(compound, block, registry)
+        blocks.append(block)
+
+    by_key = {block.key: block for block in blocks}
+    references = [
+        {"number": ref.number, "source": _reference(ref.source), "uses": ref.uses} for ref in registry.references
+    ]
+    by_key["citations"].extra = {"references": references, "has_content": bool(references)}
+    toc = _toc(blocks)
+    by_key["contents"].extra = {"entries": toc, "has_content": bool(toc)}
+    body = {
+        "slug": compound.slug,
+        "name": compound.name,
+        "compound": compound,
+        "blocks": [block for block in blocks if block.spec.in_body],
+        "by_key": by_key,
+        "references": references,
+        "toc": toc,
+    }
+    return BuiltProfile(
+        header=profile_header(compound),
+        body=body,
+        registry=registry,
+        linked_compound_ids=linked_compound_ids(compound),
+    )
+
+
+def _toc(blocks):
+    entries = []
+    listed = False  # only blocks after the table of contents are listed in it
+    for block in blocks:
+        if block.key == "contents":
+            listed = True
+            continue
+        if not listed or not block.spec.in_body:
+            continue
+        if block.spec.toc == Toc.ROWS:
+            entries.extend(
+                {"title": row.obj.title, "anchor": row.obj.anchor, "level": getattr(row.obj, "level", 2)}
+                for row in block.rows
+            )
+        elif block.spec.toc == Toc.BLOCK and block.has_content:
+            entries.append({"title": block.heading, "anchor": block.anchor, "level": block.level})
+    return entries
+
+
+# --- What some blocks show beyond their rows -------------------------------------------
+
+
+def _specifications(compound, block, registry):
+    computed = []
+    if compound.sequence:
+        computed.append(("Sequence", compound.sequence))
+    chemistry = compound_chemistry(compound)
+    if compound.molecular_formula:
+        computed.append(("Molecular Formula", compound.molecular_formula))
+    elif chemistry is not None:
+        computed.append(("Molecular Formula", f"{chemistry.formula} (computed from the sequence)"))
+    if compound.molecular_weight:
+        computed.append(("Molecular Weight", f"{compound.molecular_weight.normalize():f} g/mol"))
+    return {"computed": computed, "has_content": bool(computed or block.rows)}
+
+
+def _dosing(compound, block, registry):
+    summary = [row for row in block.rows if row.obj.in_summary]
+    variants = block.fields["variants"]
+    has_content = bool(summary or variants or block.fields["daily_max_note"] or block.fields["cycling"])
+    return {"summary": summary, "has_content": has_content}
+
+
+def _administration(compound, block, registry):
+    routes = {}
+    for row in block.rows:
+        routes.setdefault(row.obj.get_route_display(), []).append(row.obj.text)
+    return {
+        "routes": [{"route": route, "steps": steps} for route, steps in routes.items()],
+        "route_label": compound.get_route_display() if compound.route else "",
+    }
+
+
+def _evidence(compound, block, registry):
+    """Evidence-at-a-glance rows; cites each finding's source so it gets a number and a back-link."""
+    rows = []
+    findings = [row.obj for row in block.rows]
+    for summary in evidence_summary(findings, compound.outcome_grades.all()):
+        studies = []
+        for finding in summary.findings:
+            registry.resolved.setdefault(finding.source.key, finding.source)
+            citation = mark_safe(registry.render_group([CitationItem(key=finding.source.key)]))
+            studies.append(
+                {
+                    "citation": citation,
+                    "population": Population(finding.effective_population).label,
+                    "species": finding.effective_species,
+                    "design": StudyDesign(finding.effective_design).label,
+                    "sample_size": finding.effective_sample_size,
+                    "direction": finding.get_direction_display(),
+                    "magnitude": finding.magnitude,
+                    "claim": finding.claim,
+                }
+            )
+        override = summary.override
+        rows.append(
+            {
+                "outcome": summary.outcome.name,
+                "anchor": f"evidence-{summary.outcome.slug}",
+                "level": summary.shown_level,
+                "computed_level": summary.human_level if summary.human_level is not None else 5,
+                "human_level": summary.human_level,
+                "human": summary.human,
+                "animal": summary.animal,
+                "in_vitro": summary.in_vitro,
+                "consistency": summary.consistency,
+                "flags": summary.flags,
+                "explanation": summary.explanation,
+                "override": {
+                    "reason": override.reason,
+                    "by": (override.set_by.get_full_name() or override.set_by.get_username())
+                    if override.set_by
+                    else "",
+                    "at": override.set_at,
+                }
+                if override
+                else None,
+                "studies": studies,
+            }
+        )
+    return {"outcomes": rows, "scheme": SCHEME, "has_content": bool(rows)}
+
+
+def _vendors(compound, block, registry):
+    offers = [row.obj for row in block.rows]
+    count = len(offers) or compound.vendor_count_reported or 0
+    checked_on = max((offer.checked_on for offer in offers), default=compound.vendors_checked_on)
+    return {"count": count, "checked_on": checked_on, "has_content": bool(count)}
+
+
+BLOCK_EXTRAS = {
+    "specifications": _specifications,
+    "dosing_protocols": _dosing,
+    "administration_steps": _administration,
+    "findings": _evidence,
+    "vendor_offers": _vendors,
+}
+
+
+# --- Header and references: plain data, stored with each published version ------------------
+
+
+def _link(compound):
+    return {"id": compound.pk, "name": compound.name, "url": compound.public_url}
+
+
+def profile_header(compound):
+    """Header data as plain JSON-able values (stored with each published version)."""
+    return {
+        "name": compound.name,
+        "descriptor": compound.descriptor,
+        "summary": compound.summary,
+        "kind": compound.get_kind_display(),
+        "synonyms": [synonym.name for synonym in compound.synonyms.all()],
+        "parent": _link(compound.parent) if compound.parent else None,
+        "variants": [_link(variant) for variant in compound.variants.all()],
+        "categories": [{"name": category.name, "slug": category.slug} for category in compound.categories.all()],
+        "evidence": {
+            "level": compound.evidence_level_display,
+            "scheme": compound.get_evidence_scheme_display(),
+            "note": compound.evidence_note,
+        },
+        "risk": {
+            "value": compound.risk_profile,
+            "label": compound.get_risk_profile_display(),
+            "note": compound.risk_note,
+        },
+        "regulatory": [
+            {"label": status.label, "state": status.state, "verified": bool(status.verified_on)}
+            for status in compound.regulatory_statuses.all()
+        ],
+    }
+
+
+def _reference(source):
+    """A reference list entry: plain data so the stored page needs no query."""
+    return {
+        "key": source.key,
+        "authors": source.authors,
+        "title": source.title,
+        "translated_title": source.translated_title,
+        "language": source.language,
+        "language_name": LANG_INFO.get(source.language, {}).get("name", source.language),
+        "journal": source.journal,
+        "year": source.year,
+        "volume": source.volume,
+        "issue": source.issue,
+        "pages": source.pages,
+        "article_number": source.article_number,
+        "doi": source.doi,
+        "doi_url": source.doi_url,
+        "pmid": source.pmid,
+        "pubmed_url": source.pubmed_url,
+        "pmcid": source.pmcid,
+        "pmc_url": source.pmc_url,
+        "url": source.url,
+        "design": source.get_study_design_display(),
+        "design_code": source.study_design,
+        "population": source.get_population_display(),
+        "species": source.species,
+        "verification": source.verification,
+        "verification_label": source.get_verification_display(),
+        "verification_note": source.verification_note,
+        "checked_at": source.checked_at.isoformat() if source.checked_at else "",
+        "retracted": source.retracted,
+        "retracted_on": source.retracted_on.isoformat() if source.retracted_on else "",
+        "retraction_notice_url": source.retraction_notice_url,
+        "translation_of": _reference(source.translation_of) if source.translation_of_id else None,
+    }

@@ -1,0 +1,66 @@
+"""Links from a stored page to other profiles, kept true when those are published or unpublished.
+
+A published version is frozen HTML. Monograph writes each link to another profile with a marker,
+data-profile="<id>", so that publishing or unpublishing that profile can rewrite the link in every stored
+version holding it: a link while the profile is public, plain text while it is not. The page keeps costing
+one query. Sanitized editor Markdown cannot carry data-* attributes, so only links Monograph wrote match.
+"""
+
+import re
+
+from django.utils.html import escape, format_html
+
+from .models import Compound
+from .parts import PARTS
+
+
+def link_html(compound, text=None):
+    """A link to the profile's public page, or its name as plain text while it has none."""
+    text = compound.name if text is None else text
+    url = compound.public_url
+    if url:
+        return format_html('<a class="profile-link" data-profile="{}" href="{}">{}</a>', compound.pk, url, text)
+    return format_html('<span class="profile-link" data-profile="{}">{}</span>', compound.pk, text)
+
+
+def _marker(compound_id):
+    return re.compile(
+        rf'<(?P<tag>a|span) class="profile-link" data-profile="{int(compound_id)}"(?: href="[^"]*")?>(?P<text>.*?)</(?P=tag)>',
+        re.DOTALL,
+    )
+
+
+def relink_html(html, *, compound_id, url):
+    """Point every marked link to `compound_id` at `url` ("" = plain text). The link text is kept as stored."""
+
+    def replace(match):
+        if url:
+            return f'<a class="profile-link" data-profile="{compound_id}" href="{escape(url)}">{match["text"]}</a>'
+        return f'<span class="profile-link" data-profile="{compound_id}">{match["text"]}</span>'
+
+    return _marker(compound_id).sub(replace, html)
+
+
+def relink_header(header, *, compound_id, url):
+    """The same for the header's parent and variant links (stored as data)."""
+    for entry in [header.get("parent"), *header.get("variants", [])]:
+        if entry and entry.get("id") == compound_id:
+            entry["url"] = url
+    return header
+
+
+def linked_compound_ids(compound):
+    """Ids of the other profiles a compound's page links to: parent, variants and any part row pointing at one."""
+    ids = {variant.pk for variant in compound.variants.all()}
+    if compound.parent_id:
+        ids.add(compound.parent_id)
+    for part in PARTS:
+        links = [
+            f.attname
+            for f in part.model._meta.concrete_fields
+            if f.is_relation and f.related_model is Compound and f.name != "compound"
+        ]
+        if links:
+            ids.update(getattr(row, name) for row in part.rows(compound) for name in links if getattr(row, name))
+    ids.discard(compound.pk)
+    return ids
