@@ -255,6 +255,9 @@ def compound_recover(*, version, user=None):
         # Its published versions were deleted with it: it comes back as a draft.
         _write_workflow(compound, {**dict.fromkeys(WORKFLOW_FIELDS), "status": Status.DRAFT})
         RevisionMeta.objects.filter(compound_key=compound.pk, compound__isnull=True).update(compound=compound)
+        # Pages that linked to it kept its name, marked, when it was deleted; they link again once it is published.
+        marked = ProfileSnapshot.objects.filter(body_html__contains=f'data-profile="{compound.pk}"')
+        compound.linked_from_snapshots.add(*marked)
         compound_revision_record(
             compound=compound,
             user=user,
@@ -284,6 +287,17 @@ def compound_delete(*, compound, user=None):
                     table.save(update_fields=["other_compound"])
         _relink_snapshots(compound_id=compound.pk, url="")
         compound.delete()
+
+
+@transaction.atomic
+def category_update(*, category, old_slug):
+    """After a category is renamed or moves to a new address: published pages filed under it show its chip with
+    the new name and link (the chip is navigation, not profile content, so no profile gets a revision)."""
+    for snapshot in category.snapshots.select_for_update().order_by("pk"):
+        for chip in snapshot.header.get("categories", []):
+            if chip["slug"] == old_slug:
+                chip.update(slug=category.slug, name=category.name)
+        snapshot.save(update_fields=["header"])
 
 
 def category_delete(*, category, user=None):
@@ -416,7 +430,14 @@ def profile_links_refresh(*, compound):
 
 
 def _relink_snapshots(*, compound_id, url):
-    for snapshot in ProfileSnapshot.objects.filter(linked_compounds=compound_id).only("id", "body_html", "header"):
+    # Locked: two profiles published at once may both rewrite a page that links to each of them.
+    snapshots = (
+        ProfileSnapshot.objects.select_for_update()
+        .filter(linked_compounds=compound_id)
+        .only("id", "body_html", "header")
+        .order_by("pk")
+    )
+    for snapshot in snapshots:
         body = relink_html(snapshot.body_html, compound_id=compound_id, url=url)
         header = relink_header(snapshot.header, compound_id=compound_id, url=url)
         snapshot.body_html = body

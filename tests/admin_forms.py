@@ -94,6 +94,14 @@ def form_field(data, prefix, field, match):
     raise KeyError(f"no {prefix} row with {field} containing {match!r}")
 
 
+def row_prefix(data, relation, row):
+    """The POST prefix (e.g. "sections-3") of a stored row in an inline formset's data."""
+    for key, value in data.items():
+        if key.startswith(f"{relation}-") and key.endswith("-id") and str(value) == str(row.pk):
+            return key[: -len("-id")]
+    raise KeyError(f"row {row.pk} of {relation} is not on the form")
+
+
 def messages_of(response):
     """The messages a followed response shows the user."""
     return [str(message) for message in response.context["messages"]] if response.context else []

@@ -91,6 +91,20 @@ def unpublish(modeladmin, request, queryset):
     modeladmin.message_user(request, f"{count} profile(s) unpublished.", messages.SUCCESS)
 
 
+def _drop_links_to_deleted_rows(formsets):
+    """A changed row that points at a row deleted in the same save (a protocol's use case) loses that link, as
+    the unchanged rows do when the database deletes it; otherwise the save would write the link back."""
+    deleted = {(type(f.instance), f.instance.pk) for formset in formsets for f in formset.deleted_forms}
+    if not deleted:
+        return
+    for formset in formsets:
+        links = [f for f in formset.model._meta.concrete_fields if f.is_relation and f.related_model in PART_BY_MODEL]
+        for row_form in formset.forms:
+            for link in links:
+                if (link.related_model, getattr(row_form.instance, link.attname)) in deleted:
+                    setattr(row_form.instance, link.name, None)
+
+
 @admin.register(Compound)
 class CompoundAdmin(MarkdownAdminMixin, admin.ModelAdmin):
     form = CompoundAdminForm
@@ -271,11 +285,12 @@ class CompoundAdmin(MarkdownAdminMixin, admin.ModelAdmin):
         super().save_formset(request, form, formset, change)
 
     def save_related(self, request, form, formsets, change):
+        _drop_links_to_deleted_rows(formsets)
         super().save_related(request, form, formsets, change)
         registry = services.compound_revision_record(
             compound=form.instance, user=request.user, origin=RevisionOrigin.ADMIN, **form.revision_details()
         )
-        report_profile_save(self, request, form.instance, registry, changed=change and form.has_changed())
+        report_profile_save(self, request, form.instance, registry, changed=change and form.content_changed(formsets))
 
     def get_deleted_objects(self, objs, request):
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)

@@ -25,6 +25,12 @@ class ProfileRevisionForm(forms.ModelForm):
     )
     base_revision = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
+    REVISION_FIELDS = {"edit_summary", "minor_edit", "base_revision"}
+
+    def content_changed(self, formsets=()):
+        """Whether the save changes the profile (its fields or rows), not only what the revision records."""
+        return bool(set(self.changed_data) - self.REVISION_FIELDS) or any(fs.has_changed() for fs in formsets)
+
     def profile(self):
         """The compound whose revision this form's save records (None while a part's compound is unknown)."""
         if isinstance(self.instance, Compound):
@@ -92,6 +98,15 @@ class ComparisonTableAdminForm(ProfileRevisionForm):
     class Meta:
         model = ComparisonTable
         fields = "__all__"  # noqa: DJ007 (the admin narrows the fields to its fieldsets)
+
+    def _post_clean(self):
+        super()._post_clean()
+        # The compound is not a field of this page, so Django skips the constraints that involve it (an anchor
+        # used twice on one page): check them here rather than meet them as an IntegrityError.
+        try:
+            self.instance.validate_constraints(exclude=self._get_validation_exclusions() - {"compound"})
+        except forms.ValidationError as error:
+            self._update_errors(error)
 
 
 class PublishForm(forms.Form):

@@ -13,6 +13,7 @@ from django.forms.utils import ErrorDict
 from markdownx.widgets import AdminMarkdownxWidget
 
 from ..fields import MarkdownField, is_markdown
+from ..models import Compound
 from ..parts import PART_BY_MODEL, PARTS
 from ..validators import validate_citation_keys
 
@@ -43,7 +44,9 @@ class PartRowForm(forms.ModelForm):
         if not (self.is_bound and self.instance.pk and not self.has_changed()):
             return super().full_clean()
         self._errors = ErrorDict()
-        self.cleaned_data = {}
+        # The stored values stand in for cleaned data: the formset's uniqueness checks compare every row,
+        # untouched ones included, with the rows the editor changed.
+        self.cleaned_data = {name: self.initial.get(name) for name in self.fields if name != "DELETE"}
         for name in self.fields:
             model_field = next((f for f in self.instance._meta.concrete_fields if f.name == name), None)
             if model_field is not None and is_markdown(model_field):
@@ -55,55 +58,81 @@ class PartRowForm(forms.ModelForm):
 
     def _post_clean(self):
         super()._post_clean()
-        # Django leaves constraints that involve the inline's foreign key to the formset, which checks plain
-        # field lists only: a constraint on an expression (a name compared case-insensitively) would reach the
-        # database as an IntegrityError. Check those against the stored rows here.
+        # Django leaves the inline's foreign key out of a row's own constraint checks. Uniqueness is checked
+        # across the submitted rows by the formset; a check constraint that involves the compound (a profile
+        # related to itself) is checked here, or it would reach the database as an IntegrityError.
         links = {name for name, field in self.fields.items() if isinstance(field, InlineForeignKeyField)}
         if not links or getattr(self.instance, "compound_id", None) is None:
             return
         exclude = self._get_validation_exclusions() - links
-        for constraint in expression_constraints(type(self.instance)):
+        for constraint in type(self.instance)._meta.constraints:
+            if not isinstance(constraint, models.CheckConstraint):
+                continue
             try:
                 constraint.validate(type(self.instance), self.instance, exclude=exclude)
             except ValidationError as error:
                 self.add_error(None, error)
 
 
-def expression_constraints(model):
-    return [c for c in model._meta.constraints if isinstance(c, models.UniqueConstraint) and c.expressions]
+def _unique_constraints(model):
+    return [c for c in model._meta.constraints if isinstance(c, models.UniqueConstraint) and c.condition is None]
 
 
-def _form_value(form, expression):
-    """The value a unique expression takes for a form's row: a field, or a field compared in lower case."""
-    if isinstance(expression, Lower):
-        value = _form_value(form, expression.source_expressions[0])
+def _value(values, term):
+    """The value a term of a unique constraint takes for a row: a field, or a field compared in lower case."""
+    if isinstance(term, Lower):
+        value = _value(values, term.source_expressions[0])
         return value.lower() if isinstance(value, str) else value
-    name = getattr(expression, "name", None)
-    if name is None or name not in form.cleaned_data:
+    name = getattr(term, "name", None)
+    if name is None or name not in values:
         return None
-    value = form.cleaned_data[name]
+    value = values[name]
     return getattr(value, "pk", value)
 
 
 class PartFormSet(BaseInlineFormSet):
-    """The rows of one part: two new or changed rows may not break a unique expression between them either."""
+    """The rows of one part, checked together against the part's unique constraints.
+
+    Every stored row of the part is in the formset, so the checks here are complete without asking the
+    database. Django's own check covers constraints on plain fields; this adds those on expressions (a name
+    compared case-insensitively), and refuses a swap of two values within one save, which the database would
+    refuse half-way through saving the rows.
+    """
 
     def clean(self):
         super().clean()
-        for constraint in expression_constraints(self.model):
-            seen = {}
-            for form in self.forms:
-                if not form.has_changed() or not hasattr(form, "cleaned_data") or self._should_delete_form(form):
-                    continue
-                key = tuple(
-                    self.instance.pk if getattr(e, "name", None) == self.fk.name else _form_value(form, e)
-                    for e in constraint.expressions
-                )
-                if None in key[1:]:
-                    continue
-                if key in seen:
-                    form.add_error(None, constraint.get_violation_error_message())
-                seen.setdefault(key, form)
+        rows = [f for f in self.forms if getattr(f, "cleaned_data", None) and not self._should_delete_form(f)]
+        for constraint in _unique_constraints(self.model):
+            terms = constraint.expressions or [models.F(name) for name in constraint.fields]
+            terms = [term for term in terms if getattr(term, "name", None) != self.fk.name]
+
+            def key(values, terms=terms):
+                return tuple(_value(values, term) for term in terms)
+
+            message = constraint.get_violation_error_message()
+            if constraint.expressions:
+                seen = {}
+                for form in rows:
+                    value = key(form.cleaned_data)
+                    if None in value:
+                        continue
+                    if value in seen:
+                        # On the row the editor changed: the other one may be a row they did not touch.
+                        target = form if form.has_changed() or not seen[value].has_changed() else seen[value]
+                        target.add_error(None, message)
+                    seen.setdefault(value, form)
+            # Rows are saved (and deleted) one by one in form order: a value a changed or deleted row holds now
+            # may still be in the database when another row takes it.
+            held_by_changed_rows = {key(f.initial): f for f in self.initial_forms if f.has_changed()}
+            held_by_changed_rows = {value: f for value, f in held_by_changed_rows.items() if None not in value}
+            for form in rows:
+                holder = held_by_changed_rows.get(key(form.cleaned_data))
+                if form.has_changed() and holder is not None and holder is not form:
+                    form.add_error(
+                        None,
+                        "Another row of this table still has this value until it is saved: change one of the two "
+                        "rows, save, then change the other.",
+                    )
 
 
 class PartInlineMixin(MarkdownAdminMixin):
@@ -114,11 +143,14 @@ class PartInlineMixin(MarkdownAdminMixin):
     fk_name = "compound"
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        # A row pointing at another part's row (a dosing protocol's use case) offers only this compound's rows.
+        object_id = request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
+        manager = db_field.related_model._default_manager
         if db_field.related_model in PART_BY_MODEL:
-            object_id = request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
-            manager = db_field.related_model._default_manager
+            # A row pointing at another part's row (a dosing protocol's use case) offers only this compound's rows.
             kwargs["queryset"] = manager.filter(compound_id=object_id) if object_id else manager.none()
+        elif db_field.related_model is Compound and db_field.name != self.fk_name and object_id:
+            # A profile is not related to, or compared with, itself.
+            kwargs["queryset"] = manager.exclude(pk=object_id)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_add_permission(self, request, obj=None):

@@ -123,8 +123,7 @@ class ComparisonTableAdmin(MarkdownAdminMixin, admin.ModelAdmin):
         registry = services.compound_revision_record(
             compound=compound, user=request.user, origin=RevisionOrigin.ADMIN, **form.revision_details()
         )
-        changed = form.has_changed() or any(formset.has_changed() for formset in formsets)
-        report_profile_save(self, request, compound, registry, changed=changed)
+        report_profile_save(self, request, compound, registry, changed=form.content_changed(formsets))
 
     def response_change(self, request, obj):
         if "_continue" in request.POST:

@@ -15,6 +15,12 @@ class CategoryAdmin(VocabularyAdmin):
     usage_relation = "compounds"
     usage_label = "Compounds"
 
+    def save_model(self, request, obj, form, change):
+        old_slug = form.initial.get("slug")
+        super().save_model(request, obj, form, change)
+        if change and {"slug", "name"} & set(form.changed_data):
+            services.category_update(category=obj, old_slug=old_slug)
+
     def delete_model(self, request, obj):
         # Each profile filed under it changes: that is a revision of each.
         services.category_delete(category=obj, user=request.user)

@@ -4,9 +4,16 @@ while it is not, at its current address — on the live page and on old versions
 import re
 
 import pytest
+from reversion.models import Version
 
 from compounds.models import Compound
-from compounds.services import compound_delete, compound_publish, compound_revision, compound_unpublish
+from compounds.services import (
+    compound_delete,
+    compound_publish,
+    compound_recover,
+    compound_revision,
+    compound_unpublish,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_data")]
 
@@ -62,3 +69,14 @@ def test_a_page_with_links_is_still_one_query(client, demo, django_assert_num_qu
     compound_unpublish(compound=Compound.objects.get(slug="semax"))
     with django_assert_num_queries(1):
         assert client.get("/compounds/selank/").status_code == 200
+
+
+def test_a_recovered_profile_is_linked_again_once_it_is_published(client, demo):
+    semax = Compound.objects.get(slug="semax")
+    semax_pk = semax.pk
+    compound_delete(compound=semax)
+    version = Version.objects.get_deleted(Compound).get(object_id=str(semax_pk))
+    recovered = compound_recover(version=version)
+    assert 'href="/compounds/semax/"' not in client.get("/compounds/selank/v/1/").content.decode()  # a draft
+    compound_publish(compound=recovered)
+    assert 'href="/compounds/semax/"' in client.get("/compounds/selank/v/1/").content.decode()

@@ -22,6 +22,7 @@ from tests.admin_forms import (
     form_data,
     form_field,
     revisions_of,
+    row_prefix,
 )
 from tests.factories import CompoundFactory, DosingProtocolFactory
 
@@ -348,3 +349,64 @@ def test_publishing_after_a_save_still_renders_the_whole_page(admin_client, demo
     snapshot = compound_publish(compound=demo)
     assert "Reworded introduction" in snapshot.body_html and 'id="ref-1"' in snapshot.body_html
     assert Interaction.objects.filter(compound=demo).count() == 3
+
+
+# --- Rows checked together -------------------------------------------------------------------------
+
+
+def test_taking_the_anchor_of_a_row_the_editor_did_not_touch_is_an_error_not_a_crash(admin_client, demo):
+    first, second = demo.sections.order_by("position")[:2]
+    data = form_data(admin_client, change_url(demo))
+    data["edit_summary"] = "Same anchor twice"
+    data[f"{row_prefix(data, 'sections', second)}-anchor"] = first.anchor
+    response = admin_client.post(change_url(demo), data)
+    assert response.status_code == 200
+    assert "Please correct the duplicate data for anchor" in response.content.decode()
+    second.refresh_from_db()
+    assert second.anchor != first.anchor
+
+
+def test_swapping_two_rows_values_in_one_save_is_refused_with_how_to_do_it(admin_client, demo):
+    first, second = demo.sections.order_by("position")[:2]
+    data = form_data(admin_client, change_url(demo))
+    data["edit_summary"] = "Swap anchors"
+    data[f"{row_prefix(data, 'sections', first)}-anchor"] = second.anchor
+    data[f"{row_prefix(data, 'sections', second)}-anchor"] = first.anchor
+    response = admin_client.post(change_url(demo), data)
+    assert response.status_code == 200
+    assert "change one of the two rows, save, then change the other" in response.content.decode()
+    first.refresh_from_db()
+    assert first.anchor != second.anchor
+
+
+def test_a_profile_is_not_offered_as_related_to_itself(admin_client, demo):
+    data = form_data(admin_client, change_url(demo))
+    data["edit_summary"] = "Self"
+    add_inline_row(data, "related_links", position="9", related=str(demo.pk), relation="similar")
+    response = admin_client.post(change_url(demo), data)
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    assert not demo.related_links.filter(related=demo).exists()
+
+
+def test_deleting_a_use_case_while_editing_a_protocol_that_uses_it_saves_both(admin_client, demo):
+    protocol = demo.dosing_protocols.exclude(use_case=None).order_by("position").first()
+    use_case = protocol.use_case
+    data = form_data(admin_client, change_url(demo))
+    data["edit_summary"] = "Drop a use case"
+    data[f"{row_prefix(data, 'use_cases', use_case)}-DELETE"] = "on"
+    data[f"{row_prefix(data, 'dosing_protocols', protocol)}-timing"] = "Morning"
+    response = admin_client.post(change_url(demo), data)
+    assert response.status_code == 302, errors_of(response)
+    protocol.refresh_from_db()
+    assert (protocol.timing, protocol.use_case) == ("Morning", None)
+    assert not demo.use_cases.filter(pk=use_case.pk).exists()
+
+
+def test_saving_a_scheduled_profile_unchanged_keeps_its_schedule(client, reviewer):
+    compound = CompoundFactory(slug="kept")
+    compound_schedule(compound=compound, user=reviewer, go_live_at=timezone.now() + timedelta(days=1))
+    client.force_login(reviewer)
+    assert admin_save(client, compound, summary="Looked it over").status_code == 302
+    compound.refresh_from_db()
+    assert compound.go_live_at is not None

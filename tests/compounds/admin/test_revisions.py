@@ -24,7 +24,7 @@ from compounds.models import (
 from compounds.parts import PART_BY_MODEL, PARTS
 from compounds.services import compound_revision
 from evidence.models import Source
-from tests.admin_forms import form_data, revisions_of
+from tests.admin_forms import form_data, revisions_of, row_prefix
 from tests.factories import CompoundFactory, OutcomeGradeFactory, SourceFactory, VendorOfferFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_data")]
@@ -69,13 +69,6 @@ def text_field(part):
     raise AssertionError(f"part {part.key} has no text field to edit")
 
 
-def row_key(data, prefix, row):
-    for key, value in data.items():
-        if key.startswith(f"{prefix}-") and key.endswith("-id") and str(value) == str(row.pk):
-            return key[: -len("-id")]
-    raise KeyError(f"row {row.pk} of {prefix} is not on the form")
-
-
 def save_form(client, compound, change, summary):
     url = reverse("admin:compounds_compound_change", args=[compound.pk])
     data = form_data(client, url)
@@ -102,7 +95,7 @@ def test_changing_a_row_of_any_part_on_the_compound_form_is_one_revision(admin_c
     save_form(
         admin_client,
         tiny,
-        lambda data: data.__setitem__(f"{row_key(data, part.key, row)}-{name}", new_value),
+        lambda data: data.__setitem__(f"{row_prefix(data, part.key, row)}-{name}", new_value),
         f"Edit {part.key}",
     )
 
@@ -118,7 +111,9 @@ def test_deleting_a_row_of_any_part_on_the_compound_form_is_one_revision(admin_c
     row = part.rows(tiny).first()
     before = revisions_of(tiny).count()
 
-    save_form(admin_client, tiny, lambda data: data.__setitem__(f"{row_key(data, part.key, row)}-DELETE", "on"), "Drop")
+    save_form(
+        admin_client, tiny, lambda data: data.__setitem__(f"{row_prefix(data, part.key, row)}-DELETE", "on"), "Drop"
+    )
 
     assert not part.model._default_manager.filter(pk=row.pk).exists()
     assert revisions_of(tiny).count() == before + 1
@@ -263,3 +258,15 @@ def test_revert_and_recover_in_the_admin_are_one_revision_each(admin_client, tin
     version = Version.objects.get_deleted(Compound).get(object_id=str(tiny.pk))
     admin_client.post(reverse("admin:compounds_compound_recover", args=[version.pk]))
     assert revisions_of(tiny).count() == before + 2 and revisions_of(tiny).first().origin == RevisionOrigin.RECOVER
+
+
+def test_a_comparison_table_page_refuses_an_anchor_another_table_of_the_profile_uses(admin_client, demo):
+    table, other = ComparisonTable.objects.filter(compound=demo).order_by("position")[:2]
+    url = reverse("admin:compounds_comparisontable_change", args=[other.pk])
+    data = form_data(admin_client, url)
+    before = revisions_of(demo).count()
+    data.update(anchor=table.anchor, edit_summary="Same anchor")
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert "Another comparison table of this compound uses this anchor." in response.content.decode()
+    assert revisions_of(demo).count() == before
