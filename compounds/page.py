@@ -20,7 +20,7 @@ from evidence.selectors import sources_for_keys
 
 from .chemistry import compound_chemistry
 from .citations import CitationItem, iter_groups
-from .parts import PAGE, Block, Part, Toc, markdown_texts
+from .parts import PAGE, PART_BY_MODEL, Block, Part, Toc, citing_items, markdown_texts
 from .profile_links import linked_compound_ids
 from .rendering import CitationRegistry, render_markdown
 from .validators import resolve_keys
@@ -75,20 +75,12 @@ class BuiltProfile:
 
 def _citation_groups(compound):
     """Every citation group of the page, in page order: (items, cited sources already known)."""
-    for block in PAGE:
-        if isinstance(block, Part):
-            for row in block.rows(compound):
-                for markdown_field in block.markdown_fields:
-                    yield from _groups_of(getattr(row, markdown_field.name))
-                for child in block.children:
-                    for child_row in getattr(row, child.relation).all():
-                        for markdown_field in child.markdown_fields:
-                            yield from _groups_of(getattr(child_row, markdown_field.name))
-                if block.cites:
-                    source = getattr(row, block.cites)
-                    yield [CitationItem(key=source.key)], {source.key: source}
-        for markdown_field in block.compound_markdown_fields:
-            yield from _groups_of(getattr(compound, markdown_field.name))
+    for obj, markdown_field in citing_items(compound):
+        if markdown_field is not None:
+            yield from _groups_of(getattr(obj, markdown_field.name))
+        else:
+            source = getattr(obj, PART_BY_MODEL[type(obj)].cites)
+            yield [CitationItem(key=source.key)], {source.key: source}
 
 
 def _groups_of(text):

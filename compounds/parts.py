@@ -416,8 +416,9 @@ def page_order(model):
     return order.index(model) if model in order else len(order)
 
 
-def markdown_texts(compound):
-    """(object, field) for every Markdown text of a profile, in page order. The compound must come with
+def citing_items(compound):
+    """What cites sources on the page, in page order: (object, field) for every Markdown text, and (row, None)
+    for a row that cites its source by foreign key (a finding). The compound must come with
     `profile_prefetch()` for this to cost no queries."""
     for block in PAGE:
         if isinstance(block, Part):
@@ -428,5 +429,12 @@ def markdown_texts(compound):
                     for child_row in getattr(row, child.relation).all():
                         for markdown_field in child.markdown_fields:
                             yield child_row, markdown_field
+                if block.cites:
+                    yield row, None
         for markdown_field in block.compound_markdown_fields:
             yield compound, markdown_field
+
+
+def markdown_texts(compound):
+    """(object, field) for every Markdown text of a profile, in page order."""
+    return ((obj, markdown_field) for obj, markdown_field in citing_items(compound) if markdown_field is not None)

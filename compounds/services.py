@@ -98,9 +98,8 @@ def compound_citations_sync(*, profile):
     so a revision recorded from it holds the new rows.
     """
     registry = profile_citations(profile)
-    wanted = [(ref.source.pk, ref.number, len(ref.uses)) for ref in registry.references]
-    existing = sorted(profile.citations.all(), key=lambda row: row.number)
-    if [(row.source_id, row.number, row.uses) for row in existing] != wanted:
+    wanted = _citation_rows(registry)
+    if not _citations_match(profile, registry):
         Citation.objects.filter(compound=profile).delete()
         Citation.objects.bulk_create(
             Citation(compound=profile, source_id=source_id, number=number, uses=uses)
@@ -109,6 +108,16 @@ def compound_citations_sync(*, profile):
         profile._prefetched_objects_cache.pop("citations", None)
         prefetch_related_objects([profile], PART_BY_MODEL[Citation].prefetch_lookup())
     return registry
+
+
+def _citation_rows(registry):
+    return [(ref.source.pk, ref.number, len(ref.uses)) for ref in registry.references]
+
+
+def _citations_match(profile, registry):
+    """Whether the stored Citation rows are those the registry numbered."""
+    stored = sorted(profile.citations.all(), key=lambda row: row.number)
+    return [(row.source_id, row.number, row.uses) for row in stored] == _citation_rows(registry)
 
 
 # --- Revisions -------------------------------------------------------------------
@@ -293,10 +302,16 @@ def compound_delete(*, compound, user=None):
 def category_update(*, category, old_slug):
     """After a category is renamed or moves to a new address: published pages filed under it show its chip with
     the new name and link (the chip is navigation, not profile content, so no profile gets a revision)."""
+    _rewrite_category_chips(category, old_slug=old_slug, chip={"name": category.name, "slug": category.slug})
+
+
+def _rewrite_category_chips(category, *, old_slug, chip):
+    """Replace the category's chip in the stored header of every published version filed under it (None: drop it)."""
     for snapshot in category.snapshots.select_for_update().order_by("pk"):
-        for chip in snapshot.header.get("categories", []):
-            if chip["slug"] == old_slug:
-                chip.update(slug=category.slug, name=category.name)
+        chips = snapshot.header.get("categories", [])
+        snapshot.header["categories"] = [
+            c if c["slug"] != old_slug else chip for c in chips if c["slug"] != old_slug or chip
+        ]
         snapshot.save(update_fields=["header"])
 
 
@@ -307,15 +322,19 @@ def category_delete(*, category, user=None):
         for compound in category.compounds.order_by("pk"):
             with compound_revision(compound=compound, user=user, edit_summary=summary, origin=RevisionOrigin.ADMIN):
                 compound.categories.remove(category)
-        for snapshot in category.snapshots.all():
-            snapshot.header["categories"] = [
-                c for c in snapshot.header.get("categories", []) if c["slug"] != category.slug
-            ]
-            snapshot.save(update_fields=["header"])
+        _rewrite_category_chips(category, old_slug=category.slug, chip=None)
         category.delete()
 
 
 # --- Workflow --------------------------------------------------------------------
+
+
+def _record_as_it_stands(*, compound, user, edit_summary, minor=False):
+    """A revision of the profile as it is now, with no edit (recording one brings its citation rows in step)."""
+    with constraint_errors_as_messages(), open_revision():
+        compound_revision_record(
+            compound=compound, user=user, edit_summary=edit_summary, minor=minor, origin=RevisionOrigin.COMMAND
+        )
 
 
 def _lock(compound):
@@ -326,10 +345,7 @@ def _ensure_revision(compound, user):
     """Profiles loaded from fixtures have no revision yet; give them one before they go public."""
     latest = latest_revision_meta(compound_id=compound.pk)
     if latest is None:
-        with compound_revision(
-            compound=compound, user=user, edit_summary="Initial revision", origin=RevisionOrigin.COMMAND
-        ):
-            pass
+        _record_as_it_stands(compound=compound, user=user, edit_summary="Initial revision")
         latest = latest_revision_meta(compound_id=compound.pk)
     return latest
 
@@ -379,13 +395,12 @@ def compound_publish(*, compound, user=None, edit_summary=""):
             code="address_taken",
             params={"slug": profile.slug, "name": compound.name},
         )
-    stored = [(row.source_id, row.number, row.uses) for row in profile.citations.all()]
-    if stored != [(ref.source.pk, ref.number, len(ref.uses)) for ref in built.registry.references]:
-        # Sources changed since the last save (a new DOI resolves a key, say): record the new citation list.
-        with compound_revision(
+    if not _citations_match(profile, built.registry):
+        # Sources changed since the last save (a new DOI resolves a key, say): record the new citation list, which
+        # recording a revision brings in step with the Markdown.
+        _record_as_it_stands(
             compound=compound, user=user, edit_summary="Citation list updated before publishing", minor=True
-        ):
-            pass
+        )
         latest = latest_revision_meta(compound_id=compound.pk)
     previous = compound.snapshots.order_by("-version").first()
     summary, minor = _public_summary(compound, edit_summary, previous)
