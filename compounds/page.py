@@ -298,7 +298,7 @@ BLOCK_EXTRAS = {
 
 
 def _link(compound):
-    return {"id": compound.pk, "name": compound.name, "url": compound.public_url}
+    return {"id": str(compound.uid), "name": compound.name, "url": compound.public_url}
 
 
 def profile_header(compound):

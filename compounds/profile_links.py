@@ -1,7 +1,7 @@
 """Links from a stored page to other profiles, kept true when those are published or unpublished.
 
 A published version is frozen HTML. Monograph writes each link to another profile with a marker,
-data-profile="<id>", so that publishing or unpublishing that profile can rewrite the link in every stored
+data-profile="<uid>" (the profile's identifier, which fixtures carry to other sites, unlike its database id), so that publishing or unpublishing that profile can rewrite the link in every stored
 version holding it: a link while the profile is public, plain text while it is not. The page keeps costing
 one query. Sanitized editor Markdown cannot carry data-* attributes, so only links Monograph wrote match.
 """
@@ -19,32 +19,36 @@ def link_html(compound, text=None):
     text = compound.name if text is None else text
     url = compound.public_url
     if url:
-        return format_html('<a class="profile-link" data-profile="{}" href="{}">{}</a>', compound.pk, url, text)
-    return format_html('<span class="profile-link" data-profile="{}">{}</span>', compound.pk, text)
+        return format_html('<a class="profile-link" data-profile="{}" href="{}">{}</a>', compound.uid, url, text)
+    return format_html('<span class="profile-link" data-profile="{}">{}</span>', compound.uid, text)
 
 
-def _marker(compound_id):
+def marker_attribute(uid):
+    return f'data-profile="{uid}"'
+
+
+def _marker(uid):
     return re.compile(
-        rf'<(?P<tag>a|span) class="profile-link" data-profile="{int(compound_id)}"(?: href="[^"]*")?>(?P<text>.*?)</(?P=tag)>',
+        rf'<(?P<tag>a|span) class="profile-link" {marker_attribute(uid)}(?: href="[^"]*")?>(?P<text>.*?)</(?P=tag)>',
         re.DOTALL,
     )
 
 
-def relink_html(html, *, compound_id, url):
-    """Point every marked link to `compound_id` at `url` ("" = plain text). The link text is kept as stored."""
+def relink_html(html, *, uid, url):
+    """Point every marked link to the profile `uid` at `url` ("" = plain text). The link text is kept as stored."""
 
     def replace(match):
         if url:
-            return f'<a class="profile-link" data-profile="{compound_id}" href="{escape(url)}">{match["text"]}</a>'
-        return f'<span class="profile-link" data-profile="{compound_id}">{match["text"]}</span>'
+            return f'<a class="profile-link" data-profile="{uid}" href="{escape(url)}">{match["text"]}</a>'
+        return f'<span class="profile-link" data-profile="{uid}">{match["text"]}</span>'
 
-    return _marker(compound_id).sub(replace, html)
+    return _marker(uid).sub(replace, html)
 
 
-def relink_header(header, *, compound_id, url):
+def relink_header(header, *, uid, url):
     """The same for the header's parent and variant links (stored as data)."""
     for entry in [header.get("parent"), *header.get("variants", [])]:
-        if entry and entry.get("id") == compound_id:
+        if entry and entry.get("id") == str(uid):
             entry["url"] = url
     return header
 

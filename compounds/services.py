@@ -31,7 +31,7 @@ from .models import (
 )
 from .page import profile_build, profile_citations
 from .parts import PART_BY_MODEL
-from .profile_links import relink_header, relink_html
+from .profile_links import marker_attribute, relink_header, relink_html
 from .selectors import compound_for_profile, latest_revision_meta
 
 
@@ -265,7 +265,7 @@ def compound_recover(*, version, user=None):
         _write_workflow(compound, {**dict.fromkeys(WORKFLOW_FIELDS), "status": Status.DRAFT})
         RevisionMeta.objects.filter(compound_key=compound.pk, compound__isnull=True).update(compound=compound)
         # Pages that linked to it kept its name, marked, when it was deleted; they link again once it is published.
-        marked = ProfileSnapshot.objects.filter(body_html__contains=f'data-profile="{compound.pk}"')
+        marked = ProfileSnapshot.objects.filter(body_html__contains=marker_attribute(compound.uid))
         compound.linked_from_snapshots.add(*marked)
         compound_revision_record(
             compound=compound,
@@ -294,7 +294,7 @@ def compound_delete(*, compound, user=None):
                 for table in ComparisonTable.objects.filter(compound=other, other_compound=compound):
                     table.other_compound = None
                     table.save(update_fields=["other_compound"])
-        _relink_snapshots(compound_id=compound.pk, url="")
+        _relink_snapshots(compound=compound, url="")
         compound.delete()
 
 
@@ -324,6 +324,36 @@ def category_delete(*, category, user=None):
                 compound.categories.remove(category)
         _rewrite_category_chips(category, old_slug=category.slug, chip=None)
         category.delete()
+
+
+# --- Profiles that arrived by loaddata ------------------------------------------------
+
+
+def compounds_record_loaded(*, user=None, origin_detail="Loaded from a fixture"):
+    """Give each profile without history (it arrived by `loaddata`) its first revision, origin "import".
+
+    A fixture carries content and published versions but no history. A live version whose page is exactly what
+    the loaded draft renders is marked as published from that revision, so "compare with published" works.
+    Returns the compounds that got a revision.
+    """
+    recorded = []
+    with_history = RevisionMeta.objects.filter(compound__isnull=False).values("compound_id")
+    for compound in Compound.objects.exclude(pk__in=with_history).select_related("live_snapshot").order_by("pk"):
+        with constraint_errors_as_messages(), open_revision():
+            compound_revision_record(
+                compound=compound,
+                user=user,
+                edit_summary="Initial revision",
+                origin=RevisionOrigin.IMPORT,
+                origin_detail=origin_detail,
+            )
+        live = compound.live_snapshot
+        unlinked = live is not None and live.revision_id is None
+        if unlinked and profile_build(compound_for_profile(pk=compound.pk)).render_body() == live.body_html:
+            live.revision = latest_revision_meta(compound_id=compound.pk).revision
+            live.save(update_fields=["revision"])
+        recorded.append(compound)
+    return recorded
 
 
 # --- Workflow --------------------------------------------------------------------
@@ -414,7 +444,8 @@ def compound_publish(*, compound, user=None, edit_summary=""):
         body_html=built.render_body(),
         citation_count=len(built.registry.references),
         featured=profile.featured,
-        published_at=timezone.now(),
+        # Whole seconds: fixtures (JSON) keep milliseconds only, and a page must read the same after dump and load.
+        published_at=timezone.now().replace(microsecond=0),
         published_by=user,
         published_by_name=(user.get_full_name() or user.get_username()) if user else "",
         edit_summary=summary,
@@ -441,20 +472,20 @@ def compound_unpublish(*, compound, user=None):
 def profile_links_refresh(*, compound):
     """Point every stored page's links to this profile at its public page, or make them plain text."""
     compound = Compound.objects.select_related("live_snapshot").get(pk=compound.pk)
-    _relink_snapshots(compound_id=compound.pk, url=compound.public_url)
+    _relink_snapshots(compound=compound, url=compound.public_url)
 
 
-def _relink_snapshots(*, compound_id, url):
+def _relink_snapshots(*, compound, url):
     # Locked: two profiles published at once may both rewrite a page that links to each of them.
     snapshots = (
         ProfileSnapshot.objects.select_for_update()
-        .filter(linked_compounds=compound_id)
+        .filter(linked_compounds=compound.pk)
         .only("id", "body_html", "header")
         .order_by("pk")
     )
     for snapshot in snapshots:
-        body = relink_html(snapshot.body_html, compound_id=compound_id, url=url)
-        header = relink_header(snapshot.header, compound_id=compound_id, url=url)
+        body = relink_html(snapshot.body_html, uid=compound.uid, url=url)
+        header = relink_header(snapshot.header, uid=compound.uid, url=url)
         snapshot.body_html = body
         snapshot.header = header
         snapshot.save(update_fields=["body_html", "header"])

@@ -11,6 +11,7 @@ from .identifiers import (
     validate_doi,
     validate_pmcid,
 )
+from .natural_keys import NaturalKeyModel
 
 CITATION_KEY_HELP = (
     "Short unique key editors type to cite this source, e.g. kasian2017 → [@kasian2017]. "
@@ -166,6 +167,7 @@ class Source(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="checked_sources",
+        serialize=False,  # accounts belong to one site; fixtures carry the verification state, not the checker
     )
     checked_at = models.DateTimeField(null=True, blank=True)
     verification_note = models.TextField(
@@ -193,6 +195,10 @@ class Source(models.Model):
         ordering = ["key"]
         verbose_name = "source"
         verbose_name_plural = "sources"
+        permissions = [
+            ("import_source", "Can import sources from files"),
+            ("export_source", "Can export sources to files"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["doi"],
@@ -327,8 +333,10 @@ class Outcome(models.Model):
         return (self.slug,)
 
 
-class Finding(models.Model):
+class Finding(NaturalKeyModel):
     """One result of one source for one outcome of one compound."""
+
+    NATURAL_KEY = ("compound__slug", "outcome__slug", "source__key", "claim")
 
     compound = models.ForeignKey("compounds.Compound", on_delete=models.CASCADE, related_name="findings")
     outcome = models.ForeignKey(Outcome, on_delete=models.PROTECT, related_name="findings")
@@ -382,8 +390,10 @@ class Finding(models.Model):
         return self.species or self.source.species
 
 
-class OutcomeGrade(models.Model):
+class OutcomeGrade(NaturalKeyModel):
     """An editor's override of the computed grade for one outcome of one compound. Always with a reason."""
+
+    NATURAL_KEY = ("compound__slug", "outcome__slug")
 
     compound = models.ForeignKey("compounds.Compound", on_delete=models.CASCADE, related_name="outcome_grades")
     outcome = models.ForeignKey(Outcome, on_delete=models.PROTECT, related_name="grades")
@@ -393,7 +403,13 @@ class OutcomeGrade(models.Model):
     )
     reason = models.TextField(help_text="Why the computed grade is wrong. Shown to readers.")
     set_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+        serialize=False,
     )
     set_at = models.DateTimeField(auto_now=True)
 

@@ -3,10 +3,8 @@ from django.core.management import call_command
 from django.db import transaction
 
 from compounds.models import Compound
-from compounds.services import compound_publish
+from compounds.services import compounds_record_loaded
 from tests.factories import StaffFactory, SuperuserFactory
-
-DEMO_SLUGS = ("selank", "semax")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -31,10 +29,9 @@ def _fast_password_hashing(settings):
 
 
 def load_demo():
-    """The demo fixture, published the way a reviewer would publish it."""
+    """The demo fixture (Selank and Semax published), with its first revisions, as `serve_demo` sets it up."""
     call_command("loaddata", "demo", verbosity=0)
-    for slug in DEMO_SLUGS:
-        compound_publish(compound=Compound.objects.get(slug=slug), edit_summary="Demo")
+    compounds_record_loaded(origin_detail="Loaded from fixtures/demo.json")
 
 
 @pytest.fixture(scope="module")

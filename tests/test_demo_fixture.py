@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from compounds.models import Compound
 from compounds.plausibility import compound_warnings
 from evidence.models import Source
 
@@ -261,3 +262,20 @@ def test_demo_publication_cites_every_source_it_should(demo):
     assert len(keys) == 13
     assert {"kasian2017", "ru-moh-registration", "zozulia2008"} <= keys
     assert "kozlovskii2002" not in keys  # linked as the original of kozlovskii2003, not cited itself
+
+
+def test_the_fixtures_published_pages_are_what_publishing_its_drafts_renders_today(demo):
+    from compounds.page import profile_build
+    from compounds.selectors import compound_for_profile
+
+    for compound in Compound.objects.published().select_related("live_snapshot"):
+        built = profile_build(compound_for_profile(pk=compound.pk))
+        # If this fails after a renderer change, rebuild fixtures/demo.json as the README describes.
+        assert built.render_body() == compound.live_snapshot.body_html, compound.slug
+        assert built.header == compound.live_snapshot.header, compound.slug
+
+
+def test_loaded_profiles_start_their_history_with_one_import_revision_the_live_version_was_published_from(demo):
+    metas = list(demo.revision_metas.all())
+    assert [(meta.number, meta.origin, meta.edit_summary) for meta in metas] == [(1, "import", "Initial revision")]
+    assert demo.live_snapshot.revision_id == metas[0].revision_id

@@ -1,5 +1,6 @@
 """The compound (the draft editors change) and the categories it is filed under."""
 
+import uuid
 from decimal import Decimal
 
 from django.conf import settings
@@ -34,6 +35,10 @@ class Category(models.Model):
         ordering = ["position", "name"]
         verbose_name = "category"
         verbose_name_plural = "categories"
+        permissions = [
+            ("import_category", "Can import categories from files"),
+            ("export_category", "Can export categories to files"),
+        ]
 
     def __str__(self):
         return self.name
@@ -72,6 +77,13 @@ class Compound(models.Model):
     """A compound profile: the draft that editors change. Readers see its published snapshot."""
 
     # Identity
+    uid = models.UUIDField(
+        "identifier",
+        default=uuid.uuid4,
+        unique=True,
+        editable=False,
+        help_text="Names this profile in stored pages' links to it; the same on every site it is copied to.",
+    )
     name = models.CharField(max_length=120, help_text="Common name, e.g. Selank.")
     slug = models.SlugField(max_length=120, unique=True, help_text="Used in the URL, e.g. selank → /compounds/selank/.")
     descriptor = models.CharField(
@@ -226,6 +238,7 @@ class Compound(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         editable=False,
+        serialize=False,
         help_text="Reviewer who scheduled the publication; recorded as its publisher.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -242,6 +255,8 @@ class Compound(models.Model):
         permissions = [
             ("publish_compound", "Can publish and unpublish compound profiles"),
             ("preview_compound", "Can preview unpublished compound profiles"),
+            ("import_compound", "Can import profiles and their rows from files (into drafts)"),
+            ("export_compound", "Can export profiles and their rows to files"),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 
+from evidence.natural_keys import NaturalKeyModel
+
 from ..fields import InlineMarkdownField, MarkdownField
 from .choices import (
     DoseUnit,
@@ -22,8 +24,12 @@ from .choices import (
 from .compound import POSITION_HELP, Compound
 
 
-class CompoundChild(models.Model):
-    """Rows that belong to one compound and are shown in editor-chosen order."""
+class CompoundChild(NaturalKeyModel):
+    """Rows that belong to one compound and are shown in editor-chosen order.
+
+    Each kind names its rows by the compound's slug and what makes a row unique within the profile
+    (NATURAL_KEY), which fixtures and spreadsheet imports use instead of database ids.
+    """
 
     compound = models.ForeignKey(Compound, on_delete=models.CASCADE)
     position = models.PositiveSmallIntegerField(default=0, help_text=POSITION_HELP)
@@ -34,6 +40,7 @@ class CompoundChild(models.Model):
 
 
 class Synonym(CompoundChild):
+    NATURAL_KEY = ("compound__slug", "name__iexact")
     compound = models.ForeignKey(Compound, on_delete=models.CASCADE, related_name="synonyms")
     name = models.CharField(max_length=160)
     kind = models.CharField(max_length=12, choices=SynonymKind.choices, default=SynonymKind.SYNONYM)
@@ -55,6 +62,7 @@ class Synonym(CompoundChild):
 
 
 class RegulatoryStatus(CompoundChild):
+    NATURAL_KEY = ("compound__slug", "jurisdiction")
     compound = models.ForeignKey(Compound, on_delete=models.CASCADE, related_name="regulatory_statuses")
     jurisdiction = models.CharField(max_length=80, help_text="Country or region as readers know it, e.g. Russia, USA.")
     authority = models.CharField(max_length=120, blank=True, help_text="E.g. Ministry of Health, FDA.")
@@ -90,6 +98,7 @@ class RegulatoryStatus(CompoundChild):
 
 
 class Specification(CompoundChild):
+    NATURAL_KEY = ("compound__slug", "label")
     compound = models.ForeignKey(Compound, on_delete=models.CASCADE, related_name="specifications")
     label = models.CharField(max_length=80, help_text="E.g. Origin, Half-life, Administration.")
     value = InlineMarkdownField(
@@ -112,6 +121,7 @@ class Specification(CompoundChild):
 
 
 class GlossaryTerm(CompoundChild):
+    NATURAL_KEY = ("compound__slug", "term__iexact")
     compound = models.ForeignKey(Compound, on_delete=models.CASCADE, related_name="glossary_terms")
     term = models.CharField(max_length=80)
     meaning = models.CharField(max_length=400)
@@ -133,6 +143,7 @@ class GlossaryTerm(CompoundChild):
 
 
 class Section(CompoundChild):
+    NATURAL_KEY = ("compound__slug", "anchor")
     compound = models.ForeignKey(Compound, on_delete=models.CASCADE, related_name="sections")
     title = models.CharField(max_length=160)
     anchor = models.SlugField(
@@ -161,6 +172,7 @@ class Section(CompoundChild):
 
 
 class ComparisonTable(CompoundChild):
+    NATURAL_KEY = ("compound__slug", "anchor")
     compound = models.ForeignKey(Compound, on_delete=models.CASCADE, related_name="comparison_tables")
     title = models.CharField(max_length=160, help_text="E.g. “Why Selank is Unique”, “Selank vs Semax”.")
     anchor = models.SlugField(max_length=80)
@@ -192,7 +204,9 @@ class ComparisonTable(CompoundChild):
         return self.title
 
 
-class ComparisonRow(models.Model):
+class ComparisonRow(NaturalKeyModel):
+    NATURAL_KEY = ("table__compound__slug", "table__anchor", "label__iexact")
+
     table = models.ForeignKey(ComparisonTable, on_delete=models.CASCADE, related_name="rows")
     position = models.PositiveSmallIntegerField(default=0, help_text=POSITION_HELP)
     label = models.CharField(max_length=120)
@@ -207,12 +221,21 @@ class ComparisonRow(models.Model):
         ordering = ["table", "position", "id"]
         verbose_name = "comparison row"
         verbose_name_plural = "comparison rows"
+        constraints = [
+            models.UniqueConstraint(
+                "table",
+                Lower("label"),
+                name="comparison_row_unique_label",
+                violation_error_message="This table already has a row with this label.",
+            ),
+        ]
 
     def __str__(self):
         return self.label
 
 
 class UseCase(CompoundChild):
+    NATURAL_KEY = ("compound__slug", "anchor")
     compound = models.ForeignKey(Compound, on_delete=models.CASCADE, related_name="use_cases")
     title = models.CharField(max_length=160)
     anchor = models.SlugField(max_length=80)
@@ -234,6 +257,7 @@ class UseCase(CompoundChild):
 
 
 class DosingProtocol(CompoundChild):
+    NATURAL_KEY = ("compound__slug", "name")
     compound = models.ForeignKey(Compound, on_delete=models.CASCADE, related_name="dosing_protocols")
     name = models.CharField(max_length=80, help_text="E.g. Standard, As-needed, Daily maintenance.")
     use_case = models.ForeignKey(
@@ -309,6 +333,7 @@ class DosingProtocol(CompoundChild):
 
 
 class AdministrationStep(CompoundChild):
+    NATURAL_KEY = ("compound__slug", "route", "text__iexact")
     compound = models.ForeignKey(Compound, on_delete=models.CASCADE, related_name="administration_steps")
     route = models.CharField(max_length=20, choices=Route.choices, default=Route.INTRANASAL)
     text = models.CharField(max_length=300)
@@ -316,12 +341,22 @@ class AdministrationStep(CompoundChild):
     class Meta(CompoundChild.Meta):
         verbose_name = "administration step"
         verbose_name_plural = "administration steps"
+        constraints = [
+            models.UniqueConstraint(
+                "compound",
+                "route",
+                Lower("text"),
+                name="administration_step_unique",
+                violation_error_message="This step is already listed for this route.",
+            ),
+        ]
 
     def __str__(self):
         return self.text
 
 
 class TimeCourse(CompoundChild):
+    NATURAL_KEY = ("compound__slug", "phase")
     compound = models.ForeignKey(Compound, on_delete=models.CASCADE, related_name="time_course")
     phase = models.CharField(max_length=10, choices=TimePhase.choices)
     text = models.CharField("as written", max_length=80, help_text="E.g. “10-20 minutes”.")
@@ -351,6 +386,7 @@ class TimeCourse(CompoundChild):
 
 
 class TimelineEntry(CompoundChild):
+    NATURAL_KEY = ("compound__slug", "timeframe__iexact")
     compound = models.ForeignKey(Compound, on_delete=models.CASCADE, related_name="timeline")
     timeframe = models.CharField(max_length=60, help_text="E.g. Day 1, Days 5-7, Ongoing.")
     effects = models.CharField("reported effects", max_length=300)
@@ -358,12 +394,21 @@ class TimelineEntry(CompoundChild):
     class Meta(CompoundChild.Meta):
         verbose_name = "experience timeline entry"
         verbose_name_plural = "experience timeline"
+        constraints = [
+            models.UniqueConstraint(
+                "compound",
+                Lower("timeframe"),
+                name="timeline_entry_unique",
+                violation_error_message="This timeframe is already in the timeline; edit that row.",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.timeframe}: {self.effects}"
 
 
 class SideEffect(CompoundChild):
+    NATURAL_KEY = ("compound__slug", "effect__iexact")
     compound = models.ForeignKey(Compound, on_delete=models.CASCADE, related_name="side_effects")
     effect = models.CharField(max_length=120)
     frequency = models.CharField(
@@ -400,6 +445,7 @@ class SideEffect(CompoundChild):
 class Interaction(CompoundChild):
     """What is known about combining the compound with another substance, as drug references list it."""
 
+    NATURAL_KEY = ("compound__slug", "substance__iexact")
     compound = models.ForeignKey(Compound, on_delete=models.CASCADE, related_name="interactions")
     substance = models.CharField(
         max_length=120, help_text="A drug, a drug class or another substance, e.g. Diazepam, Benzodiazepines, Alcohol."
@@ -446,6 +492,7 @@ class Interaction(CompoundChild):
 
 
 class Contraindication(CompoundChild):
+    NATURAL_KEY = ("compound__slug", "condition__iexact")
     compound = models.ForeignKey(Compound, on_delete=models.CASCADE, related_name="contraindications")
     condition = models.CharField(max_length=200)
     qualifier = models.CharField(max_length=120, blank=True, help_text="E.g. “no data”, “theoretical”.")
@@ -453,12 +500,21 @@ class Contraindication(CompoundChild):
     class Meta(CompoundChild.Meta):
         verbose_name = "contraindication"
         verbose_name_plural = "contraindications"
+        constraints = [
+            models.UniqueConstraint(
+                "compound",
+                Lower("condition"),
+                name="contraindication_unique",
+                violation_error_message="This contraindication is already listed.",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.condition} ({self.qualifier})" if self.qualifier else self.condition
 
 
 class Limitation(CompoundChild):
+    NATURAL_KEY = ("compound__slug", "title__iexact")
     compound = models.ForeignKey(Compound, on_delete=models.CASCADE, related_name="limitations")
     title = models.CharField(max_length=160, help_text="Shown in bold, e.g. “Not FDA approved”.")
     detail = models.CharField(max_length=300, blank=True, help_text="E.g. “Russian approval only”.")
@@ -466,12 +522,21 @@ class Limitation(CompoundChild):
     class Meta(CompoundChild.Meta):
         verbose_name = "limitation"
         verbose_name_plural = "limitations"
+        constraints = [
+            models.UniqueConstraint(
+                "compound",
+                Lower("title"),
+                name="limitation_unique",
+                violation_error_message="This limitation is already listed.",
+            ),
+        ]
 
     def __str__(self):
         return self.title
 
 
 class RelatedCompound(CompoundChild):
+    NATURAL_KEY = ("compound__slug", "related__slug")
     compound = models.ForeignKey(Compound, on_delete=models.CASCADE, related_name="related_links")
     related = models.ForeignKey(Compound, on_delete=models.CASCADE, related_name="related_from")
     relation = models.CharField(max_length=16, choices=Relation.choices, default=Relation.SIMILAR)
@@ -498,6 +563,7 @@ class RelatedCompound(CompoundChild):
 
 
 class VendorOffer(CompoundChild):
+    NATURAL_KEY = ("compound__slug", "vendor__iexact", "amount_mg")
     compound = models.ForeignKey(Compound, on_delete=models.CASCADE, related_name="vendor_offers")
     vendor = models.CharField(max_length=120)
     amount_mg = models.DecimalField(
@@ -520,11 +586,18 @@ class VendorOffer(CompoundChild):
         verbose_name = "vendor offer"
         verbose_name_plural = "vendor offers"
         constraints = [
+            models.UniqueConstraint(
+                "compound",
+                Lower("vendor"),
+                "amount_mg",
+                name="vendor_offer_unique",
+                violation_error_message="This vendor's offer of this amount is already listed; edit that row.",
+            ),
             models.CheckConstraint(
                 condition=Q(amount_mg__gt=0) & Q(price__gte=0),
                 name="vendor_offer_positive",
                 violation_error_message="Amount must be positive and price not negative.",
-            )
+            ),
         ]
 
     def __str__(self):

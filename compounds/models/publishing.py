@@ -4,11 +4,15 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from evidence.natural_keys import NaturalKeyModel, NaturalKeyQuerySet
+
 from .compound import Category, Compound, published_q
 
 
-class Citation(models.Model):
+class Citation(NaturalKeyModel):
     """That a compound's profile cites a source. Rebuilt from the Markdown on every save."""
+
+    NATURAL_KEY = ("compound__slug", "source__key")
 
     compound = models.ForeignKey(Compound, on_delete=models.CASCADE, related_name="citations")
     source = models.ForeignKey("evidence.Source", on_delete=models.PROTECT, related_name="citations")
@@ -28,7 +32,7 @@ class Citation(models.Model):
         return f"{self.compound} [{self.number}] {self.source.key}"
 
 
-class ProfileSnapshotQuerySet(models.QuerySet):
+class ProfileSnapshotQuerySet(NaturalKeyQuerySet):
     def live(self):
         """The versions readers see now: one per published profile. Every public read starts here."""
         return self.filter(published_q("live_for__"))
@@ -38,8 +42,11 @@ class ProfileSnapshot(models.Model):
     """The frozen public form of one published version of a profile.
 
     Public pages read this row and nothing else: drafts cannot leak and
-    nothing is rendered per request.
+    nothing is rendered per request. Fixtures carry it with the compound, so a loaded profile is public at once;
+    who published it travels as a name, since user accounts and revision history belong to one site.
     """
+
+    NATURAL_KEY = ("compound__slug", "version")
 
     compound = models.ForeignKey(Compound, on_delete=models.CASCADE, related_name="snapshots")
     version = models.PositiveIntegerField()
@@ -53,7 +60,7 @@ class ProfileSnapshot(models.Model):
     featured = models.BooleanField(default=False)
     published_at = models.DateTimeField()
     published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", serialize=False
     )
     published_by_name = models.CharField(max_length=150, blank=True)
     edit_summary = models.CharField(max_length=300, blank=True)
@@ -71,10 +78,13 @@ class ProfileSnapshot(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        serialize=False,
         help_text="The editorial revision this version was published from.",
     )
 
     objects = ProfileSnapshotQuerySet.as_manager()
+
+    natural_key = NaturalKeyModel.natural_key
 
     class Meta:
         ordering = ["-published_at", "-id"]

@@ -22,7 +22,7 @@ def test_selank_links_semax_although_semax_was_published_after_it(client, demo):
     html = client.get("/compounds/selank/").content.decode()
     assert html.count('href="/compounds/semax/"') >= 2  # related compounds and the comparison table
     semax = Compound.objects.get(slug="semax")
-    assert f'<span class="profile-link" data-profile="{semax.pk}"' not in html
+    assert f'<span class="profile-link" data-profile="{semax.uid}"' not in html
 
 
 def test_unpublishing_a_profile_turns_links_to_it_into_plain_text_everywhere(client, demo):
@@ -31,7 +31,7 @@ def test_unpublishing_a_profile_turns_links_to_it_into_plain_text_everywhere(cli
     for url in ("/compounds/selank/", "/compounds/selank/v/1/"):
         html = client.get(url).content.decode()
         assert 'href="/compounds/semax/"' not in html, url
-        assert f'<span class="profile-link" data-profile="{semax.pk}">Semax</span>' in html, url
+        assert f'<span class="profile-link" data-profile="{semax.uid}">Semax</span>' in html, url
 
     compound_publish(compound=semax)
     assert 'href="/compounds/semax/"' in client.get("/compounds/selank/").content.decode()

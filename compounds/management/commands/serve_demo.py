@@ -26,6 +26,7 @@ class Command(BaseCommand):
             call_command("loaddata", "demo", verbosity=0)
             self.stdout.write("Loaded the demo content (Selank, Semax, their sources and categories).")
         username, password = self._admin_login()
+        call_command("record_loaded_profiles", user=username, note="Loaded from fixtures/demo.json", verbosity=0)
         unpublished = list(
             Compound.objects.filter(slug__in=DEMO_SLUGS, live_snapshot__isnull=True).values_list("slug", flat=True)
         )

@@ -5,11 +5,10 @@ import os
 
 import pytest
 from django.contrib.auth.models import Group
-from django.core.management import call_command
 from playwright.sync_api import expect, sync_playwright
 
 from compounds.models import Compound
-from compounds.services import compound_publish
+from tests.conftest import load_demo
 from tests.factories import StaffFactory
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls here are still synchronous.
@@ -41,9 +40,7 @@ def browser():
 
 @pytest.fixture
 def site(live_server):
-    call_command("loaddata", "demo", verbosity=0)
-    for slug in ("selank", "semax"):
-        compound_publish(compound=Compound.objects.get(slug=slug))
+    load_demo()
     for username, group in (("eddie", "Editors"), ("rita", "Reviewers")):
         user = StaffFactory(username=username, password=PASSWORD)
         user.groups.add(Group.objects.get(name=group))
