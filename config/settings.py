@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "markdownx",
     "reversion",
+    "import_export",
     "csp",
     "evidence",
     "compounds",
@@ -116,6 +117,14 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Spreadsheet import/export (compounds/spreadsheets.py). The library lets any staff user import and export unless
+# told which permissions to ask for, and keeps the uploaded file in a process-local temporary file between
+# preview and confirm; the database is shared by every app server.
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "compounds.spreadsheets.DatabaseStorage"
+IMPORT_EXPORT_SKIP_ADMIN_LOG = True
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -1,4 +1,5 @@
 import pytest
+from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.db import transaction
 
@@ -57,6 +58,22 @@ def demo_data(django_db_setup, django_db_blocker):
 def demo(demo_data, db):
     """The demo's Selank profile, fresh from the database."""
     return Compound.objects.get(slug="selank")
+
+
+def member_of(group_name, username):
+    user = StaffFactory(username=username)
+    user.groups.add(Group.objects.get(name=group_name))
+    return user
+
+
+@pytest.fixture
+def editor(db):
+    return member_of("Editors", "eddie")
+
+
+@pytest.fixture
+def reviewer(db):
+    return member_of("Reviewers", "rita")
 
 
 @pytest.fixture

@@ -10,8 +10,10 @@ from .. import permissions, services
 from ..models import Citation, ComparisonRow, Compound, ProfileSnapshot, RevisionOrigin, Status
 from ..parts import PART_BY_MODEL, PARTS
 from ..plausibility import compound_warnings
+from ..spreadsheets import PART_RESOURCES, CompoundResource
 from ..validators import citation_keys_resolved
 from . import views
+from .files import ProfileFilesAdminMixin
 from .forms import CompoundAdminForm
 from .inlines import PART_INLINES, MarkdownAdminMixin
 
@@ -106,7 +108,8 @@ def _drop_links_to_deleted_rows(formsets):
 
 
 @admin.register(Compound)
-class CompoundAdmin(MarkdownAdminMixin, admin.ModelAdmin):
+class CompoundAdmin(ProfileFilesAdminMixin, MarkdownAdminMixin, admin.ModelAdmin):
+    resource_classes = [CompoundResource, *PART_RESOURCES]
     form = CompoundAdminForm
     change_form_template = "admin/compounds/compound/change_form.html"
     change_list_template = "admin/compounds/compound/change_list.html"

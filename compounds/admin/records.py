@@ -8,10 +8,13 @@ from evidence.admin import VocabularyAdmin
 
 from .. import services
 from ..models import Category, ProfileSnapshot, RevisionMeta
+from ..spreadsheets import CategoryResource
+from .files import FilesAdminMixin
 
 
 @admin.register(Category)
-class CategoryAdmin(VocabularyAdmin):
+class CategoryAdmin(FilesAdminMixin, VocabularyAdmin):
+    resource_classes = [CategoryResource]
     usage_relation = "compounds"
     usage_label = "Compounds"
 

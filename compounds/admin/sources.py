@@ -16,6 +16,8 @@ from evidence.models import Source
 
 from ..integrity import build_report
 from ..source_merge import source_merge
+from ..spreadsheets import SourceResource
+from .files import FilesAdminMixin
 
 
 class MergeForm(forms.Form):
@@ -27,7 +29,8 @@ class MergeForm(forms.Form):
     )
 
 
-class ProfileSourceAdmin(SourceAdmin):
+class ProfileSourceAdmin(FilesAdminMixin, SourceAdmin):
+    resource_classes = [SourceResource]
     change_list_template = "admin/evidence/source/change_list.html"
     actions = ["merge_sources"]
 

@@ -21,6 +21,7 @@ from .choices import (
     TimePhase,
 )
 from .compound import WORKFLOW_FIELDS, Category, Compound, CompoundQuerySet, published_q
+from .imports import PendingImport
 from .parts import (
     AdministrationStep,
     ComparisonRow,
@@ -47,6 +48,7 @@ from .revisions import RevisionMeta, RevisionOrigin
 
 __all__ = [
     "WORKFLOW_FIELDS",
+    "PendingImport",
     "AdministrationStep",
     "Category",
     "Citation",

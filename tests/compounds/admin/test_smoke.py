@@ -6,7 +6,7 @@ from django.apps import apps
 from django.contrib import admin
 from django.urls import reverse
 
-from compounds.models import Category, ComparisonRow, ComparisonTable, Compound, RevisionMeta
+from compounds.models import Category, ComparisonRow, ComparisonTable, Compound, PendingImport, RevisionMeta
 from compounds.parts import PARTS
 from evidence.models import Outcome, Source
 from tests.factories import OutcomeGradeFactory, VendorOfferFactory
@@ -18,8 +18,9 @@ REGISTERED = [model for model in PROJECT_MODELS if model in admin.site._registry
 # Added and edited on their own pages; everything else is a part of a profile (edited on the compound form)
 # or a record Monograph writes (published versions, revisions, citations).
 ADDABLE = {Compound, Category, Source, Outcome}
-# Edited only where their parent row is: a comparison table's page.
-NOT_REGISTERED = {ComparisonRow}
+# Edited only where their parent row is (a comparison table's page), or never by hand: a file kept between an
+# import's preview and its confirmation.
+NOT_REGISTERED = {ComparisonRow, PendingImport}
 
 
 def url(model, view, *args):
