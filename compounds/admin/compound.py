@@ -315,6 +315,7 @@ class CompoundAdmin(ProfileFilesAdminMixin, MarkdownAdminMixin, admin.ModelAdmin
 
         return [
             path("recover/", wrap(views.recover_list_view), name="compounds_compound_recoverlist"),
+            path("import-document/", wrap(views.document_import_view), name="compounds_compound_document_import"),
             path("recover/<int:version_id>/", wrap(views.recover_view), name="compounds_compound_recover"),
             path("<path:object_id>/history/compare/", wrap(views.compare_view), name="compounds_compound_compare"),
             path(

@@ -1,10 +1,11 @@
-"""Extra admin views of the compound: history, compare, revert, workflow, recovery.
+"""Extra admin views of the compound: history, compare, revert, workflow, recovery, document import.
 
 Each view checks the permission on the object and that every revision it is
 given belongs to that object (Wagtail's compare/revert holes were exactly
 there).
 """
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -14,10 +15,11 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from reversion.models import Version
 
-from .. import permissions, services
+from .. import documents, permissions, services
 from ..models import Compound, RevisionMeta
 from ..revision_diff import compare_revisions
 from ..selectors import compound_history, latest_revision_meta
+from ..spreadsheets import DatabaseStorage, ImportFileError
 from .forms import PublishForm, RevertForm, ScheduleForm
 
 HISTORY_PAGE_SIZE = 50
@@ -231,3 +233,58 @@ def recover_view(model_admin, request, version_id):
         return redirect("admin:compounds_compound_recoverlist")
     messages.success(request, f"Recovered {compound} with its rows, as a draft.")
     return redirect(reverse("admin:compounds_compound_change", args=[compound.pk]))
+
+
+class DocumentUploadForm(forms.Form):
+    document = forms.FileField(
+        label="Markdown profile document",
+        help_text="A .md or .txt file written like the structured Selank profile: “# Name (descriptor)”, the "
+        "metadata lines, ## sections, tables and a numbered reference list.",
+    )
+
+
+def document_import_view(model_admin, request):
+    """Upload a Markdown profile document, see what it will create, confirm. The file waits in the database."""
+    if not request.user.has_perm("compounds.import_compound"):
+        raise PermissionDenied
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": Compound._meta,
+        "title": "Import a profile document",
+    }
+    form = DocumentUploadForm()
+    if request.method == "POST" and request.POST.get("pending"):
+        return _document_confirm(request, request.POST["pending"])
+    if request.method == "POST":
+        form = DocumentUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["document"]
+            try:
+                text = documents.decode(upload.read(), upload.name)
+                report = documents.profile_document_import(
+                    text=text, file_name=upload.name, user=request.user, dry_run=True
+                )
+            except (documents.DocumentError, ValidationError) as error:
+                form.add_error("document", " ".join(getattr(error, "messages", [str(error)])))
+            else:
+                storage = DatabaseStorage(name=None)
+                storage.save(f"{upload.name}\n{text}")
+                context.update(report=report, pending=storage.name)
+    return TemplateResponse(request, "admin/compounds/compound/document_import.html", {**context, "form": form})
+
+
+def _document_confirm(request, pending):
+    storage = DatabaseStorage(name=pending, read_mode="r", encoding="utf-8")
+    try:
+        file_name, _, text = storage.read().partition("\n")
+        report = documents.profile_document_import(text=text, file_name=file_name, user=request.user)
+    except (ImportFileError, documents.DocumentError, ValidationError) as error:
+        messages.error(request, "Nothing was imported: " + " ".join(getattr(error, "messages", [str(error)])))
+        return redirect("admin:compounds_compound_document_import")
+    storage.remove()
+    messages.success(
+        request,
+        f"{report.compound.name} imported as a draft with one revision"
+        f"{'' if report.created else ' (its draft was updated)'}. Review it, then submit it for review.",
+    )
+    return redirect("admin:compounds_compound_change", report.compound.pk)

@@ -2,6 +2,7 @@
 
 import csv
 import io
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -136,3 +137,40 @@ def test_import_and_export_pages_render_with_every_resource(admin_client, listin
         html = admin_client.get(IMPORT_URL).content.decode()
         for resource in RESOURCES:
             assert f">{resource.get_display_name()}<" in html
+
+
+DOCUMENT_URL = "/admin/compounds/compound/import-document/"
+BPC = (Path(__file__).resolve().parents[3] / "fixtures" / "documents" / "bpc-157-other-style.md").read_bytes()
+
+
+def test_a_profile_document_is_previewed_then_imported_on_confirm(client, editor):
+    client.force_login(editor)
+    assert "Import document" in client.get("/admin/compounds/compound/").content.decode()
+    preview = client.post(DOCUMENT_URL, {"document": SimpleUploadedFile("bpc-157.md", BPC)})
+    html = preview.content.decode()
+    assert "Would import BPC-157 (new draft)" in html
+    assert "Storage and Reconstitution” → Markdown section" in html
+    assert not Compound.objects.filter(slug="bpc-157").exists()
+
+    done = client.post(DOCUMENT_URL, {"pending": preview.context["pending"]}, follow=True)
+
+    bpc = Compound.objects.get(slug="bpc-157")
+    assert done.redirect_chain[-1][0] == f"/admin/compounds/compound/{bpc.pk}/change/"
+    assert bpc.status == "draft" and bpc.dosing_protocols.count() == 4
+    assert [meta.origin for meta in bpc.revision_metas.all()] == ["import"]
+    assert not PendingImport.objects.exists()
+
+
+def test_a_document_that_cannot_be_imported_says_why_and_writes_nothing(client, editor):
+    client.force_login(editor)
+    response = client.post(DOCUMENT_URL, {"document": SimpleUploadedFile("notes.md", b"no title here\n")})
+    assert "no title" in response.content.decode()
+    seed = (Path(__file__).resolve().parents[3] / "fixtures" / "documents" / "selank-structured-000.txt").read_bytes()
+    response = client.post(DOCUMENT_URL, {"document": SimpleUploadedFile("selank.md", seed)})
+    assert "Selank is published: only reviewers may import changes into its draft." in response.content.decode()
+    assert not PendingImport.objects.exists()
+
+
+def test_document_import_needs_the_import_permission(client):
+    client.force_login(StaffFactory(username="sam"))
+    assert client.get(DOCUMENT_URL).status_code == 403
