@@ -65,8 +65,31 @@ DOCUMENT_MODELS = (
     Limitation,
     RegulatoryStatus,
 )
+# Compound fields a document sets; a re-import replaces them like the document's rows.
+DOCUMENT_FIELDS = (
+    "descriptor",
+    "summary",
+    "what_is_this",
+    "evidence_level_best",
+    "evidence_level_worst",
+    "evidence_note",
+    "risk_profile",
+    "sequence",
+    "molecular_weight",
+    "molecular_formula",
+    "route",
+    "route_rationale",
+    "daily_max_low",
+    "daily_max_high",
+    "daily_max_unit",
+    "daily_max_note",
+    "form_note",
+    "cycling_label",
+    "cycling",
+    "side_effects_note",
+)
 UNITS = {"µg": "mcg", "μg": "mcg", "ug": "mcg", "mcg": "mcg", "mg": "mg", "g": "g", "iu": "IU"}
-NUMBER = r"\d+(?:[.,]\d+)?"
+NUMBER = r"\d{1,3}(?:,\d{3})+(?!\d)|\d+(?:[.,]\d+)?"
 DOSE_RE = re.compile(
     rf"(?P<low>{NUMBER})\s*(?P<unit1>µg|μg|ug|mcg|mg|g|iu)?(?:\s*(?:-|–|—|to)\s*(?P<high>{NUMBER}))?"
     r"\s*(?P<unit>µg|μg|ug|mcg|mg|g|iu)?(?P<per_kg>\s*/\s*kg)?\b",
@@ -159,7 +182,7 @@ def split_headings(text):
     """The title line, the lines before the first ##, and the ## headings with their ### subsections."""
     title, preamble, headings = None, [], []
     in_code = False
-    for raw in text.replace("\r\n", "\n").split("\n"):
+    for raw in text.splitlines():
         line = raw.rstrip()
         if line.startswith(("```", "~~~")):
             in_code = not in_code
@@ -201,15 +224,30 @@ def split_table(lines):
     return "\n".join(lines[:start]).strip(), header, rows, "\n".join(lines[end:]).strip()
 
 
-def list_items(lines):
-    items = []
+LIST_MARKER_RE = re.compile(r"^(?:[-*+]|(?P<number>\d+)[.)]|\[(?P<bracketed>\d+)\])\s+(?P<text>.*)$")
+
+
+def split_list(lines):
+    """(items, other text) of a Markdown list: each item is (the number written or None, its text). Indented lines
+    (sub-items, notes) and lines that continue an item belong to it; text apart from the list is returned as is."""
+    items, other, in_item = [], [], False
     for line in lines:
-        match = re.match(r"^\s*(?:[-*+]|\d+[.)])\s+(.*)$", line)
+        match = LIST_MARKER_RE.match(line)
         if match:
-            items.append(match.group(1).strip())
-        elif items and line.startswith(("  ", "\t")) and line.strip():
-            items[-1] += " " + line.strip()
-    return items
+            written = match.group("number") or match.group("bracketed")
+            items.append([int(written) if written else None, match.group("text").strip()])
+            in_item = True
+        elif line.strip() and items and (in_item or line.startswith((" ", "\t"))):
+            items[-1][1] += " " + line.strip()
+        else:
+            if not line.strip():
+                in_item = False
+            other.append(line)
+    return [tuple(item) for item in items], "\n".join(other).strip()
+
+
+def list_items(lines):
+    return [text for _number, text in split_list(lines)[0]]
 
 
 def plain(text):
@@ -229,8 +267,11 @@ def unique_anchor(title, taken):
 
 
 def number(text):
+    """A number as documents write it: 1,000 is a thousand (a thousands separator), 0,5 is a half."""
+    text = text.strip()
+    text = text.replace(",", "") if re.fullmatch(r"\d{1,3}(?:,\d{3})+", text) else text.replace(",", ".")
     try:
-        return Decimal(text.replace(",", "."))
+        return Decimal(text)
     except InvalidOperation:
         return None
 
@@ -288,9 +329,9 @@ def parse_regulatory(value, plan):
         plan.note(f"Regulatory status “{value}” was not understood: kept as the evidence note's context.")
         plan.add(RegulatoryStatus, jurisdiction="Unspecified", state=RegulatoryState.UNKNOWN, note=value)
         return
-    extra = (match.group(3) or "").strip()
-    year = int(extra) if extra.isdigit() else None
-    authority = "" if year or not extra else extra
+    parts = [part.strip() for part in (match.group(3) or "").split(",") if part.strip()]
+    year = next((int(part) for part in parts if part.isdigit()), None)
+    authority = ", ".join(part for part in parts if not part.isdigit())
     state = RegulatoryState.NOT_APPROVED if match.group(1) else RegulatoryState.APPROVED
     plan.add(RegulatoryStatus, jurisdiction=match.group(2).strip(), authority=authority, state=state, year=year)
 
@@ -306,7 +347,9 @@ def choice_for(choices, text):
 # --- References --------------------------------------------------------------------------------------------
 
 
-AUTHOR_RE = re.compile(r"^[A-Z][\w'’\-]+(?: [A-Z][\w'’\-]+)* [A-Z]{1,3}\b")
+# Vancouver authors: "Surname AB, Surname C, et al." — the list ends at the full stop after initials or "et al".
+AUTHOR = r"[A-Z][\w'’\-]+(?: [A-Z][\w'’\-]+)* [A-Z]{1,3}"
+AUTHORS_RE = re.compile(rf"^(?P<authors>{AUTHOR}(?:, {AUTHOR})*(?:,? et al)?)\.\s+(?=\S)")
 
 
 def parse_reference(line):
@@ -327,9 +370,11 @@ def parse_reference(line):
             fields[name] = int(match.group(1)) if name == "pmid" else match.group(1)
             text = (text[: match.start()] + text[match.end() :]).strip()
     text = re.sub(r"(\s*\.)+\s*$", "", re.sub(r"\s*\.\s*\.", ".", text)).strip()
-    segments = [segment.strip() for segment in re.split(r"(?<=[^A-Z])\.\s+|(?<=\bal)\.\s+", text) if segment.strip()]
-    if segments and AUTHOR_RE.match(segments[0]) and len(segments) > 1:
-        fields["authors"] = segments.pop(0)
+    authors = AUTHORS_RE.match(text)
+    if authors:
+        fields["authors"] = authors.group("authors").strip()
+        text = text[authors.end() :]
+    segments = [segment.strip() for segment in re.split(r"(?<=[^A-Z])\.\s+", text) if segment.strip()]
     fields["title"] = segments.pop(0) if segments else text
     rest = ". ".join(segments)
     year = re.search(r"\b(1[89]\d\d|20\d\d)\b", rest)
@@ -366,8 +411,13 @@ def title_key(title):
     return normalise(title).replace(" ", "")
 
 
-def match_source(fields):
-    """An existing source the reference names: by DOI, PMID, citation key, or title + year."""
+def first_author(authors):
+    return normalise((authors or "").split(",")[0]).split(" ")[0]
+
+
+def match_source(fields, exclude=()):
+    """An existing source the reference names: by DOI, PMID, or title + year (+ first author when both give one).
+    Sources in `exclude` (created from this same document) match by DOI or PMID only."""
     if fields.get("doi"):
         found = Source.objects.filter(doi=fields["doi"].lower()).first()
         if found:
@@ -376,8 +426,11 @@ def match_source(fields):
         found = Source.objects.filter(pmid=fields["pmid"]).first()
         if found:
             return found
-    for source in Source.objects.filter(year=fields.get("year")).only("pk", "title", "key"):
-        if title_key(source.title) == title_key(fields["title"]):
+    for source in Source.objects.filter(year=fields.get("year")).exclude(pk__in=exclude).only("pk", "title", "authors"):
+        same_author = not (source.authors and fields.get("authors")) or first_author(source.authors) == first_author(
+            fields.get("authors")
+        )
+        if title_key(source.title) == title_key(fields["title"]) and same_author:
             return source
     return None
 
@@ -451,13 +504,29 @@ def _read_metadata(lines, plan):
             plan.note(f"No “{wanted.title().replace('Ocebm', 'OCEBM')}” line: left empty.")
 
 
+def _keep(plan, heading, text, what="text"):
+    """Text a part does not hold stays on the page as a section of its own."""
+    if text:
+        plan.note(f"“{heading.title}”: {what} beside the {heading.title.lower()} kept as a Markdown section.")
+        plan.section(heading.title, text)
+
+
+def _set(plan, heading, name, value):
+    """A compound field a document sets; a heading written twice adds to it rather than replacing it."""
+    if plan.compound.get(name) and value:
+        plan.note(f"“{heading.title}” appears more than once: the texts are joined.")
+        value = f"{plan.compound[name]}\n\n{value}"
+    plan.compound[name] = value
+
+
 def _what_is_this(heading, plan):
-    plan.compound["what_is_this"] = heading.text
+    _set(plan, heading, "what_is_this", heading.text)
     _sub_sections(heading, plan)
 
 
 def _categories(heading, plan):
-    plan.categories = [name.strip() for name in re.findall(r"`([^`]+)`", heading.text)]
+    names = re.findall(r"`([^`]+)`", heading.text) or re.split(r"\s*[·,;]\s*", plain(heading.text))
+    plan.categories += [name.strip() for name in names if name.strip()]
 
 
 def _two_column_rows(heading, plan, model, columns, what):
@@ -557,22 +626,26 @@ def _administration(heading, plan):
         key = sub.key
         route = next((value for value, label in Route.choices if normalise(label) in key), None)
         if key.startswith("why"):
-            plan.compound["route_rationale"] = sub.text
+            _set(plan, sub, "route_rationale", sub.text)
             if route:
                 plan.compound["route"] = route
-        elif "duration" in key or "onset" in key:
-            _, header, rows, after = split_table(sub.lines)
+        elif ("duration" in key or "onset" in key) and split_table(sub.lines)[1] is not None:
+            before, header, rows, after = split_table(sub.lines)
+            _keep(plan, sub, "\n\n".join(filter(None, [before, after])))
             for row in rows:
                 phase = choice_for(_Phases, plain(row[0]))
                 if phase is None:
-                    plan.note(f"Duration of effects: “{row[0]}” is not onset, peak or duration: not imported.")
+                    plan.note(f"Duration of effects: “{row[0]}” is not onset, peak or duration: kept as a section.")
+                    plan.section(sub.title, f"| {' | '.join(row)} |")
                     continue
                 low, high = parse_minutes(row[1] if len(row) > 1 else "")
                 plan.add(
                     TimeCourse, phase=phase, text=row[1] if len(row) > 1 else "", minutes_low=low, minutes_high=high
                 )
         elif list_items(sub.lines) and "administration" in key:
-            for item in list_items(sub.lines):
+            items, other = split_list(sub.lines)
+            _keep(plan, sub, other)
+            for _number, item in items:
                 plan.add(AdministrationStep, route=route or Route.OTHER, text=item)
         else:
             plan.note(f"“{heading.title} › {sub.title}” → Markdown section.")
@@ -590,7 +663,15 @@ def _timeline(heading, plan):
         plan.add(TimelineEntry, timeframe=plain(row[0]), effects=row[1] if len(row) > 1 else "")
 
 
-DOSING_EXTRA = {"route": "route", "timing": "timing", "duration": "duration", "notes": "timing", "note": "timing"}
+DOSING_EXTRA = {
+    "route": "route",
+    "timing": "timing",
+    "duration": "duration",
+    "notes": "timing",
+    "note": "timing",
+    "species": "species",
+    "in summary": "in_summary",
+}
 
 
 def _dosing(heading, plan):
@@ -603,14 +684,19 @@ def _dosing(heading, plan):
         if mapped:
             plan.note(f"Dosing Summary: extra column(s) imported as {', '.join(mapped)}.")
         kept = []
+        width = max(3, len(header))
+        header = header + [""] * (width - len(header))
         for row in rows:
-            row = row + [""] * (len(header) - len(row))
+            row = (row + [""] * width)[:width]
             dose = parse_dose(row[1])
             if dose is None:
                 plan.note(f"Dosing Summary: “{row[1]}” ({row[0]}) gives no amount and unit: row kept as Markdown.")
                 kept.append(row)
                 continue
             low, high, unit = dose
+            if not row[2]:
+                plan.note(f"Dosing Summary: “{row[0]}” gives no frequency: written as “not stated”.")
+                row[2] = "not stated"
             per_day = parse_times_daily(row[2])
             values = {
                 "name": plain(row[0]),
@@ -625,6 +711,10 @@ def _dosing(heading, plan):
             for i, target in extra.items():
                 if target == "route":
                     values["route"] = choice_for(Route, row[i]) or ""
+                elif target == "in_summary":
+                    values["in_summary"] = normalise(row[i]) not in ("no", "false", "0")
+                elif target == "species":
+                    values["species"] = row[i] or "human"
                 elif target and row[i]:
                     values[target] = "; ".join(filter(None, [values.get(target, ""), row[i]]))
             plan.add(DosingProtocol, **values)
@@ -655,7 +745,7 @@ def _dosing(heading, plan):
     for sub in heading.subsections:
         if "forms" in sub.key:
             _, _header, form_rows, _ = split_table(sub.lines)
-            if not all(normalise(plan.name) in normalise(row[0]) for row in form_rows):
+            if not form_rows or not all(normalise(plan.name) in normalise(row[0]) for row in form_rows):
                 # Forms named after the compound (N-Acetyl Selank) are profiles of their own; dosage forms are not.
                 plan.note(f"“{sub.title}” lists dosage forms, not variants of {plan.name}: kept as a Markdown section.")
                 plan.section(sub.title, sub.text)
@@ -676,7 +766,7 @@ def _dosing(heading, plan):
 def _cycling(heading, plan):
     label = re.search(r"\((.*)\)", heading.title)
     plan.compound["cycling_label"] = label.group(1).strip() if label else ""
-    plan.compound["cycling"] = heading.text
+    _set(plan, heading, "cycling", heading.text)
 
 
 def _side_effects(heading, plan):
@@ -700,7 +790,9 @@ def _side_effects(heading, plan):
 
 
 def _contraindications(heading, plan):
-    for item in list_items(heading.lines):
+    items, other = split_list(heading.lines)
+    _keep(plan, heading, other)
+    for _number, item in items:
         match = re.match(r"^(.*?)\s*\(([^()]*)\)\s*$", item)
         condition, qualifier = (match.group(1), match.group(2)) if match else (item, "")
         plan.add(Contraindication, condition=condition, qualifier=qualifier)
@@ -708,7 +800,9 @@ def _contraindications(heading, plan):
 
 
 def _limitations(heading, plan):
-    for item in list_items(heading.lines):
+    items, other = split_list(heading.lines)
+    _keep(plan, heading, other)
+    for _number, item in items:
         match = re.match(r"^\*\*(.+?)\*\*\s*(?:[-–—:]\s*)?(.*)$", item)
         title, detail = (match.group(1), match.group(2)) if match else (item, "")
         plan.add(Limitation, title=title.strip(), detail=detail.strip())
@@ -716,7 +810,10 @@ def _limitations(heading, plan):
 
 
 def _references(heading, plan):
-    plan.references = [parse_reference(item) for item in list_items(heading.lines)]
+    items, other = split_list(heading.lines)
+    _keep(plan, heading, other)
+    for position, (written, item) in enumerate(items, len(plan.references) + 1):
+        plan.references.append({**parse_reference(item), "number": written or position})
 
 
 HANDLERS = {
@@ -783,6 +880,8 @@ def profile_document_import(*, text, file_name="document.md", user=None, dry_run
             raise ValidationError(f"{compound.name} is published: only reviewers may import changes into its draft.")
         if created:
             compound = Compound(name=plan.name, slug=slug, uid=document_uid(slug))
+        for name in DOCUMENT_FIELDS:  # what the document no longer says is no longer in the profile
+            setattr(compound, name, Compound._meta.get_field(name).get_default())
         for name, value in plan.compound.items():
             setattr(compound, name, value)
         new_sources, matched, keys = _write_sources(plan)
@@ -820,20 +919,22 @@ def _clean(obj, where):
 
 
 def _write_sources(plan):
-    new, matched, numbered, taken = [], [], {}, set()
-    for number_, fields in enumerate(plan.references, 1):
+    new, matched, numbered, taken, created = [], [], {}, set(), []
+    for reference in plan.references:
+        fields = {name: value for name, value in reference.items() if name != "number"}
         found = Source.objects.filter(key=fields["key"]).first() if fields.get("key") else None
-        found = found or match_source(fields)
+        found = found or match_source(fields, exclude=created)
         if found:
             matched.append(found.key)
         else:
             values = {name: value for name, value in fields.items() if value not in ("", None)}
             values["key"] = fields.get("key") or new_key(fields, taken)
             found = Source(**values)
-            _clean(found, f"Reference {number_}")
+            _clean(found, f"Reference {reference['number']}")
             found.save()
+            created.append(found.pk)
             new.append(found.key)
-        numbered[number_] = found.key
+        numbered[reference["number"]] = found.key
     return new, matched, numbered
 
 
@@ -843,8 +944,10 @@ def _cite(text, keys):
     def replace(match):
         numbers = []
         for part in re.split(r"\s*,\s*", match.group(1)):
-            bounds = re.split(r"\s*[–-]\s*", part)
-            numbers += range(int(bounds[0]), int(bounds[-1]) + 1) if len(bounds) == 2 else [int(bounds[0])]
+            bounds = [int(bound) for bound in re.split(r"\s*[–-]\s*", part)]
+            if len(bounds) == 2 and not 0 <= bounds[1] - bounds[0] <= 100:
+                return match.group(0)  # not a range of references: left as written
+            numbers += range(bounds[0], bounds[-1] + 1)
         if not all(n in keys for n in numbers):
             return match.group(0)
         return "[" + "; ".join(f"@{keys[n]}" for n in numbers) + "]"
@@ -883,11 +986,15 @@ def _write_rows(compound, plan, keys):
         for name in plan.categories:
             category = found.get(normalise(name))
             if category is None:
-                category = Category.objects.create(
+                category = Category(
                     name=name, slug=unique_anchor(name, set(Category.objects.values_list("slug", flat=True)))
                 )
+                _clean(category, f"Category “{name}”")
+                category.save()
+                found[normalise(name)] = category
                 plan.note(f"Category “{name}” did not exist: created.")
-            chosen.append(category)
+            if category not in chosen:
+                chosen.append(category)
         compound.categories.set(chosen)
     compound.save_content()
     cited = {
@@ -952,14 +1059,17 @@ def _write_variants(compound, plan, user, file_name):
 
 
 def _regulatory(heading, plan):
-    _before, header, rows, _after = split_table(heading.lines)
+    before, header, rows, after = split_table(heading.lines)
     if header is None:
         for line in list_items(heading.lines) or [heading.text]:
             parse_regulatory(line, plan)
         return
+    _keep(plan, heading, "\n\n".join(filter(None, [before, after])))
     names = [normalise(cell) for cell in header]
     for row in rows:
-        values = dict(zip(names, row + [""] * (len(names) - len(row)), strict=True))
+        if len(row) > len(names):
+            plan.note(f"“{heading.title}”: cells beyond the table's {len(names)} columns not imported.")
+        values = dict(zip(names, (row + [""] * len(names))[: len(names)], strict=True))
         year = values.get("year", "")
         plan.add(
             RegulatoryStatus,
@@ -1067,7 +1177,7 @@ def profile_document_export(*, data):
     if simple:
         status = statuses[0]
         prefix = "Not approved" if status.state == RegulatoryState.NOT_APPROVED else "Approved"
-        extra = status.year or status.authority
+        extra = ", ".join(filter(None, [status.authority, str(status.year or "")]))
         meta.append(f"**Regulatory Status:** {prefix} in {status.jurisdiction}" + (f" ({extra})" if extra else ""))
     out += [title, "", *meta, "", "---", ""]
 
@@ -1124,16 +1234,18 @@ def profile_document_export(*, data):
         protocols = rows[DosingProtocol]
         header = ["Protocol", "Dose", "Frequency"]
         extra = [name for name in ("route", "timing", "duration") if any(getattr(p, name) for p in protocols)]
-        header += [name.title() for name in extra]
-        table_rows = [
-            [
-                p.name,
-                p.amount_text,
-                p.frequency_text,
-                *(p.get_route_display() if n == "route" else getattr(p, n) for n in extra),
-            ]
-            for p in protocols
-        ]
+        extra += ["species"] if any(p.species != "human" for p in protocols) else []
+        extra += ["in_summary"] if not all(p.in_summary for p in protocols) else []
+
+        def cell(protocol, name):
+            if name == "route":
+                return protocol.get_route_display()
+            if name == "in_summary":
+                return "yes" if protocol.in_summary else "no"
+            return getattr(protocol, name)
+
+        header += [name.replace("_", " ").title() for name in extra]
+        table_rows = [[p.name, p.amount_text, p.frequency_text, *(cell(p, n) for n in extra)] for p in protocols]
         section(
             "Dosing Summary",
             _table(header, table_rows) if protocols else "",

@@ -12,8 +12,8 @@ from .fields import is_markdown
 from .models import WORKFLOW_FIELDS, Compound
 from .parts import page_order
 
-# Not content: workflow state and timestamps change without an editor changing the profile.
-IGNORED_FIELDS = {*WORKFLOW_FIELDS, "created_at", "updated_at"}
+# Not content: workflow state, timestamps and the identifier change without an editor changing the profile.
+IGNORED_FIELDS = {*WORKFLOW_FIELDS, "created_at", "updated_at", "uid"}
 TOKEN_RE = re.compile(r"\s+|\w+|[^\w\s]")
 
 

@@ -9,11 +9,16 @@ from .models import Category, Compound, ProfileSnapshot, RevisionMeta, published
 from .parts import profile_prefetch
 
 
-def compound_for_profile(*, slug=None, pk=None):
-    """The draft compound with every part the profile page shows, one query per part."""
-    queryset = Compound.objects.select_related("parent__live_snapshot", "live_snapshot").prefetch_related(
+def compounds_for_profile():
+    """Draft compounds with every part the profile page shows, one query per part for however many are read."""
+    return Compound.objects.select_related("parent__live_snapshot", "live_snapshot").prefetch_related(
         *profile_prefetch()
     )
+
+
+def compound_for_profile(*, slug=None, pk=None):
+    """The draft compound with every part the profile page shows, one query per part."""
+    queryset = compounds_for_profile()
     return queryset.get(slug=slug) if slug is not None else queryset.get(pk=pk)
 
 

@@ -32,7 +32,7 @@ from .models import (
 from .page import profile_build, profile_citations
 from .parts import PART_BY_MODEL
 from .profile_links import marker_attribute, relink_header, relink_html
-from .selectors import compound_for_profile, latest_revision_meta
+from .selectors import compound_for_profile, compounds_for_profile, latest_revision_meta
 
 
 class EditConflictError(ValidationError):
@@ -132,21 +132,25 @@ def compound_revision_record(
     origin=RevisionOrigin.ADMIN,
     origin_detail="",
     base_revision=None,
+    _read=None,
 ):
     """Inside an open reversion block: sync the derived citations, then add the whole profile and its
     metadata to the revision. Returns the numbered CitationRegistry (its `unknown` keys, `references`)."""
     if not reversion.is_active():
         raise RuntimeError("compound_revision_record needs an open reversion.create_revision() block.")
-    # Row lock: two concurrent saves must not take the same revision number.
-    Compound.objects.select_for_update().filter(pk=compound.pk).first()
-    profile = compound_for_profile(pk=compound.pk)
+    if _read is None:
+        # Row lock: two concurrent saves must not take the same revision number.
+        Compound.objects.select_for_update().filter(pk=compound.pk).first()
+        profile = compound_for_profile(pk=compound.pk)
+        last = RevisionMeta.objects.filter(compound_key=compound.pk).aggregate(last=Max("number"))["last"] or 0
+    else:
+        profile, last = _read  # locked and read by compounds_revisions_record for many profiles at once
     registry = compound_citations_sync(profile=profile)
     if user is not None:
         reversion.set_user(user)
     reversion.set_comment(edit_summary)
     # Follows every versioned part from the prefetch cache: one read of the profile for the whole revision.
     reversion.add_to_revision(profile)
-    last = RevisionMeta.objects.filter(compound_key=compound.pk).aggregate(last=Max("number"))["last"] or 0
     reversion.add_meta(
         RevisionMeta,
         compound=profile,
@@ -160,6 +164,36 @@ def compound_revision_record(
         base_revision=base_revision,
     )
     return registry
+
+
+REVISION_BATCH = 200
+
+
+def compounds_revisions_record(*, compound_ids, user=None, edit_summary="", origin, origin_detail=lambda pk: ""):
+    """One revision for each of many profiles (an import's): each profile exactly as compound_revision_record
+    records it, but locked and read a batch at a time, one query per part for the whole batch. Runs inside the
+    caller's transaction."""
+    ids = sorted(compound_ids)
+    for start in range(0, len(ids), REVISION_BATCH):
+        batch = ids[start : start + REVISION_BATCH]
+        list(Compound.objects.select_for_update().filter(pk__in=batch).values_list("pk", flat=True))
+        numbers = dict(
+            RevisionMeta.objects.filter(compound_key__in=batch)
+            .values("compound_key")
+            .annotate(last=Max("number"))
+            .values_list("compound_key", "last")
+        )
+        for profile in compounds_for_profile().filter(pk__in=batch).order_by("pk"):
+            # The caller's transaction holds the whole batch: no savepoint per revision.
+            with reversion.create_revision(manage_manually=True, atomic=False):
+                compound_revision_record(
+                    compound=profile,
+                    user=user,
+                    edit_summary=edit_summary,
+                    origin=origin,
+                    origin_detail=origin_detail(profile.pk),
+                    _read=(profile, numbers.get(profile.pk, 0)),
+                )
 
 
 def open_revision():
@@ -238,10 +272,14 @@ def compound_revert(*, compound, revision, user=None, edit_summary=""):
     summary = edit_summary or f"Reverted to r{meta.number}"
     with transaction.atomic(), open_revision():
         locked = Compound.objects.select_for_update().get(pk=compound.pk)
-        # Publishing state is not content: a revert changes the draft only.
+        # Publishing state is not content: a revert changes the draft only. Nor is the identifier stored pages
+        # link by (revisions recorded before it existed would otherwise give the profile a new one).
         workflow = _workflow_of(locked)
         _restore(revision, delete=True, number=meta.number)
         reverted = Compound.objects.get(pk=compound.pk)
+        if reverted.uid != locked.uid:
+            Compound.objects.filter(pk=compound.pk).update(uid=locked.uid)
+            reverted.uid = locked.uid
         _write_workflow(reverted, workflow)
         compound_revision_record(
             compound=reverted,

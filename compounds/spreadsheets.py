@@ -21,7 +21,7 @@ from datetime import timedelta
 import reversion
 import tablib
 from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, ValidationError
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from import_export import fields as ie_fields
 from import_export import resources, widgets
@@ -32,7 +32,7 @@ from evidence.models import Outcome, Source
 
 from .models import Category, Citation, Compound, PendingImport, RevisionMeta, RevisionOrigin, UseCase
 from .parts import PARTS
-from .services import compound_revision_record, open_revision
+from .services import category_update, compounds_revisions_record, describe_integrity_error
 
 # Cells a spreadsheet program would run as a formula (OWASP CSV injection): exported with a leading apostrophe.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -124,6 +124,14 @@ class NumberWidget(widgets.DecimalWidget):
             raise ValueError("write a number, e.g. 250 or 0.5") from None
 
 
+class WholeNumberWidget(widgets.IntegerWidget):
+    def clean(self, value, row=None, **kwargs):
+        try:
+            return super().clean(value, row, **kwargs)
+        except ArithmeticError:  # decimal.InvalidOperation
+            raise ValueError("write a whole number, e.g. 3") from None
+
+
 class StrictBooleanWidget(widgets.BooleanWidget):
     TRUE_VALUES = [*widgets.BooleanWidget.TRUE_VALUES, "yes", "Yes", "YES"]
     FALSE_VALUES = [*widgets.BooleanWidget.FALSE_VALUES, "no", "No", "NO", ""]
@@ -165,7 +173,19 @@ class MonographResource(resources.ModelResource):
             return StrictBooleanWidget
         if isinstance(f, models.DecimalField):
             return NumberWidget
+        if isinstance(f, models.IntegerField) and not f.is_relation:
+            return WholeNumberWidget
+        if isinstance(f, models.TextField):
+            return widgets.CharWidget
         return super().widget_from_django_field(f, default)
+
+    @classmethod
+    def widget_kwargs_for_field(cls, field_name, django_field):
+        kwargs = super().widget_kwargs_for_field(field_name, django_field)
+        if isinstance(django_field, models.TextField) and django_field.blank:
+            # An empty cell (a blank XLSX cell reads as None) is an empty text, as for CharFields.
+            kwargs.update(coerce_to_string=True, allow_blank=True)
+        return kwargs
 
     @classmethod
     def field_from_django_field(cls, field_name, django_field, readonly):
@@ -230,7 +250,16 @@ class MonographResource(resources.ModelResource):
                 f"Missing column{'s' if len(missing) > 1 else ''} {', '.join(f'“{c}”' for c in missing)}: "
                 f"{' + '.join(self.key_columns)} {'names' if len(self.key_columns) == 1 else 'name'} each row."
             )
+        repeated = sorted({header for header in headers if headers.count(header) > 1})
+        if repeated:
+            raise ImportFileError(f"Column{'s' if len(repeated) > 1 else ''} {', '.join(repeated)} appear twice.")
         dataset.headers = headers
+        # Rows a spreadsheet program leaves empty at the end are not rows of data.
+        for index in reversed(range(len(dataset))):
+            if all(value in (None, "") for value in dataset[index]):
+                del dataset[index]
+        if not len(dataset):
+            raise ImportFileError("The file holds no rows: give a header row and at least one row of data.")
         # Undo the export's formula escaping and store Markdown with LF line ends, as the admin form does.
         for index, values in enumerate(dataset):
             dataset[index] = tuple(_clean_cell(value) for value in values)
@@ -280,6 +309,27 @@ class MonographResource(resources.ModelResource):
         if live and user is not None and not user.has_perm("compounds.publish_compound", compound):
             raise ImportFileError(f"{compound.name} is published: only reviewers may import changes into its draft.")
 
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        """full_clean() without its check-constraint queries (one per constraint and row): the database checks
+        them on save, and do_instance_save reports a refusal with the constraint's own message."""
+        errors = dict(import_validation_errors or {})
+        try:
+            instance.full_clean(exclude=errors.keys(), validate_unique=validate_unique, validate_constraints=False)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+
+    def do_instance_save(self, instance, is_create):
+        try:
+            with transaction.atomic():
+                self.save_row(instance, is_create)
+        except IntegrityError as error:
+            raise ValidationError(describe_integrity_error(error)) from error
+
+    def save_row(self, instance, is_create):
+        instance.save(force_insert=is_create)
+
     def after_save_instance(self, instance, row, **kwargs):
         target = self.compound_of(instance)
         if target is not None:
@@ -293,18 +343,19 @@ class MonographResource(resources.ModelResource):
     def after_import(self, dataset, result, **kwargs):
         if kwargs.get("dry_run") or result.has_errors() or result.has_validation_errors():
             return
-        user = getattr(self, "user", None)
         file_name = kwargs.get("file_name") or "a file"
-        for compound in Compound.objects.filter(pk__in=self.touched).order_by("pk"):
-            rows = self.touched[compound.pk]
-            with open_revision():
-                compound_revision_record(
-                    compound=compound,
-                    user=user,
-                    edit_summary=f"Imported from {file_name}",
-                    origin=RevisionOrigin.IMPORT,
-                    origin_detail=f"{file_name}: {rows} row{'s' if rows > 1 else ''} of {self.name}",
-                )
+
+        def detail(pk):
+            rows = self.touched[pk]
+            return f"{file_name}: {rows} row{'s' if rows > 1 else ''} of {self.name}"
+
+        compounds_revisions_record(
+            compound_ids=self.touched,
+            user=getattr(self, "user", None),
+            edit_summary=f"Imported from {file_name}",
+            origin=RevisionOrigin.IMPORT,
+            origin_detail=detail,
+        )
 
     def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None, **kwargs):
         # All or nothing: the library keeps the valid rows of a file with invalid ones unless told otherwise.
@@ -329,7 +380,7 @@ class CompoundResource(MonographResource):
     def compound_of(self, instance):
         return instance
 
-    def do_instance_save(self, instance, is_create):
+    def save_row(self, instance, is_create):
         # Content fields only: a publish that happened meanwhile must not be undone.
         instance.save() if is_create else instance.save_content()
 
@@ -341,6 +392,12 @@ class CategoryResource(MonographResource):
     class Meta(MonographResource.Meta):
         model = Category
         exclude = ["id"]
+
+    def save_row(self, instance, is_create):
+        super().save_row(instance, is_create)
+        if not is_create:
+            # Published pages show the category's chip: a new name reaches them as it does from the admin.
+            category_update(category=instance, old_slug=instance.slug)
 
 
 class SourceResource(MonographResource):

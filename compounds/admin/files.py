@@ -7,11 +7,12 @@ anyone who may not publish.
 """
 
 from django.contrib import messages
+from django.shortcuts import redirect
 from import_export.admin import ExportActionMixin, ImportMixin
 from import_export.formats.base_formats import CSV, JSON, XLSX
 
 from ..models import Compound
-from ..spreadsheets import import_errors
+from ..spreadsheets import ImportFileError, import_errors
 
 
 class FilesAdminMixin(ImportMixin, ExportActionMixin):
@@ -30,6 +31,13 @@ class FilesAdminMixin(ImportMixin, ExportActionMixin):
             for message in import_errors(resource, result):
                 messages.error(request, message)
         return response
+
+    def process_import(self, request, **kwargs):
+        try:
+            return super().process_import(request, **kwargs)
+        except ImportFileError as error:  # confirmed twice, or the waiting file expired
+            messages.error(request, str(error))
+            return redirect(f"admin:{self.opts.app_label}_{self.opts.model_name}_import")
 
     def process_result(self, result, request):
         if result.has_errors() or result.has_validation_errors():

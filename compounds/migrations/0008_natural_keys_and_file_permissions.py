@@ -40,15 +40,27 @@ REVIEWERS = [
 def mark_repeats(apps, schema_editor):
     for model_name, (field, together) in NEWLY_UNIQUE.items():
         model = apps.get_model("compounds", model_name)
-        seen = defaultdict(int)
-        for row in model.objects.order_by("pk"):
-            key = (*(getattr(row, name) for name in together), getattr(row, field).lower())
-            seen[key] += 1
-            if seen[key] > 1:
-                max_length = model._meta.get_field(field).max_length
-                suffix = f" ({seen[key]})"
-                setattr(row, field, getattr(row, field)[: max_length - len(suffix)] + suffix)
-                row.save(update_fields=[field])
+        max_length = model._meta.get_field(field).max_length
+        rows = list(model.objects.order_by("pk"))
+        taken = {(*(getattr(row, name) for name in together), getattr(row, field).lower()) for row in rows}
+        seen = set()
+        for row in rows:
+            scope = tuple(getattr(row, name) for name in together)
+            value = getattr(row, field)
+            if (*scope, value.lower()) not in seen:
+                seen.add((*scope, value.lower()))
+                continue
+            n = 2
+            while True:  # the first " (n)" no row of the same scope has
+                suffix = f" ({n})"
+                candidate = value[: max_length - len(suffix)] + suffix
+                if (*scope, candidate.lower()) not in taken:
+                    break
+                n += 1
+            setattr(row, field, candidate)
+            row.save(update_fields=[field])
+            taken.add((*scope, candidate.lower()))
+            seen.add((*scope, candidate.lower()))
 
 
 def give_uids(apps, schema_editor):

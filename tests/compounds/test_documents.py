@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 
 from compounds.documents import (
     DocumentError,
+    ProfileData,
     decode,
     document_parse,
     parse_dose,
@@ -242,3 +243,74 @@ def test_commands_import_and_export_a_document(tmp_path, capsys):
     with pytest.raises(CommandError, match="no title"):
         (tmp_path / "bad.md").write_text("no heading here\n")
         call_command("import_profile", str(tmp_path / "bad.md"))
+
+
+def test_a_short_dosing_table_and_a_wide_regulatory_row_do_not_break_the_import():
+    text = (
+        "# Testosterone\n\n## Dosing Summary\n\n| Protocol | Dose |\n|---|---|\n| Std | 5 mg |\n\n"
+        "## Regulatory Status\n\n| Jurisdiction | Status |\n|---|---|\n| USA | Approved | extra |\n"
+    )
+    report = profile_document_import(text=text, file_name="t.md")
+    assert report.compound.dosing_protocols.get().amount_low == 5
+    assert report.compound.regulatory_statuses.get().jurisdiction == "USA"
+    assert any("beyond the table's 2 columns" in note for note in report.notes)
+
+
+def test_references_split_after_initials_and_two_works_of_one_journal_and_year_stay_two():
+    text = (
+        "# Compound A\n\n## What Is This?\n\nShown [2].\n\n## References\n\n"
+        "1. Smith J, Jones AB. First title here. J Foo. 2001;1:2.\n"
+        "   - an editor's annotation, not a reference\n"
+        "2. Smith J. Second title here. J Foo. 2001;1:3.\n"
+    )
+    profile_document_import(text=text, file_name="a.md")
+    first, second = Source.objects.order_by("pk")
+    assert (first.authors, first.title, first.journal) == ("Smith J, Jones AB", "First title here", "J Foo")
+    assert second.title == "Second title here"
+    assert f"[@{second.key}]" in Compound.objects.get(slug="compound-a").what_is_this
+
+
+def test_bracketed_reference_numbers_are_read_as_written():
+    text = "# Compound B\n\n## What Is This?\n\nSee [1].\n\n## References\n\n[1] Doe J. A title. J Bar. 2010.\n"
+    profile_document_import(text=text, file_name="b.md")
+    assert "[@doe2010]" in Compound.objects.get(slug="compound-b").what_is_this
+
+
+def test_text_beside_a_list_is_kept_and_a_thousands_separator_is_a_thousand():
+    text = (
+        "# Compound C\n\n## Contraindications\n\nAsk a doctor first.\n\n- Children and\nadolescents\n\n"
+        "## Dosing Summary\n\n| Protocol | Dose | Frequency |\n|---|---|---|\n| High | 1,000 mcg | Once daily |\n"
+    )
+    report = profile_document_import(text=text, file_name="c.md")
+    compound = report.compound
+    assert compound.contraindications.get().condition == "Children and adolescents"
+    assert compound.sections.filter(body="Ask a doctor first.").exists()
+    assert compound.dosing_protocols.get().amount_low == 1000
+
+
+def test_reimporting_a_document_clears_what_it_no_longer_says():
+    profile_document_import(text=SEED, file_name="000.txt")
+    shorter = SEED.replace("**OCEBM Evidence Level:** 3-4", "**OCEBM Evidence Level:** 3").replace(
+        "### Cycling (Russian Protocol)", "### Notes on cycling"
+    )
+    profile_document_import(text=shorter, file_name="000.txt")
+    selank = Compound.objects.get(slug="selank")
+    assert (selank.evidence_level_best, selank.evidence_level_worst) == (3, None)
+    assert selank.cycling == "" and selank.sections.filter(title="Notes on cycling").exists()
+
+
+def test_animal_doses_and_protocols_left_out_of_the_summary_survive_the_round_trip():
+    profile_document_import(text=SEED, file_name="000.txt")
+    selank = Compound.objects.get(slug="selank")
+    selank.dosing_protocols.filter(name="Standard").update(species="rat", unit="mg/kg", in_summary=False)
+    exported = profile_document_export(data=ProfileData.from_database(selank))
+    empty_the_database()
+    profile_document_import(text=exported, file_name="selank.md")
+    standard = Compound.objects.get(slug="selank").dosing_protocols.get(name="Standard")
+    assert (standard.species, standard.in_summary) == ("rat", False)
+
+
+def test_numbers_in_brackets_that_are_not_reference_ranges_are_left_alone():
+    text = "# Compound D\n\n## What Is This?\n\nScale [3-1] and [1-2000000000].\n\n## References\n\n1. Doe J. T. J. 2010.\n"
+    profile_document_import(text=text, file_name="d.md")
+    assert "Scale [3-1] and [1-2000000000]." in Compound.objects.get(slug="compound-d").what_is_this

@@ -206,6 +206,24 @@ def test_revert_restores_parts_as_a_new_revision():
     assert latest.origin == RevisionOrigin.REVERT and latest.number == original.number + 2
 
 
+def test_revert_to_a_revision_saved_before_profiles_had_identifiers_keeps_the_identifier():
+    import json
+
+    compound = CompoundFactory()
+    with compound_revision(compound=compound, edit_summary="Old"):
+        pass
+    original = metas(compound).first()
+    version = original.revision.version_set.get(object_id=str(compound.pk), content_type__model="compound")
+    data = json.loads(version.serialized_data)
+    del data[0]["fields"]["uid"]  # as revisions recorded before migration 0008 are stored
+    version.serialized_data = json.dumps(data)
+    version.save()
+
+    compound_revert(compound=compound, revision=original.revision)
+
+    assert Compound.objects.get(pk=compound.pk).uid == compound.uid
+
+
 def test_revert_refuses_a_revision_of_another_profile():
     first, second = CompoundFactory(), CompoundFactory()
     with compound_revision(compound=second):

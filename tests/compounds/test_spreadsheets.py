@@ -8,7 +8,7 @@ import pytest
 import tablib
 from django.core.management import CommandError, call_command
 
-from compounds.models import Compound, RevisionMeta, Specification
+from compounds.models import Category, Compound, RevisionMeta, Specification
 from compounds.spreadsheets import (
     RESOURCES,
     ImportFileError,
@@ -148,13 +148,17 @@ def test_a_dry_run_writes_nothing_and_records_nothing():
     assert stored() == before
 
 
-def test_reimporting_an_unchanged_export_changes_nothing_and_records_nothing():
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "json"])
+def test_reimporting_an_unchanged_export_changes_nothing_and_records_nothing(fmt):
     for name in RESOURCES:
         if not RESOURCES[name]._meta.model.objects.exists():
             continue
-        exported = spreadsheet_export(resource_name=name, fmt="csv")
+        exported = spreadsheet_export(resource_name=name, fmt=fmt)
+        data = exported if isinstance(exported, bytes) else exported.encode()
         before = stored()
-        report = spreadsheet_import(resource_name=name, dataset=csv_dataset(exported), file_name="export.csv")
+        report = spreadsheet_import(
+            resource_name=name, dataset=dataset_from_file(data, f"export.{fmt}"), file_name=f"export.{fmt}"
+        )
         assert report.ok, (name, report.errors)
         assert (report.new, report.updated, report.revisions) == (0, 0, 0), name
         assert report.unchanged == report.rows
@@ -258,3 +262,27 @@ def test_every_required_kind_of_row_has_a_resource():
         "regulatory_statuses",
     }
     assert wanted <= set(RESOURCES)
+
+
+def test_import_data_checks_the_permission_for_the_kind_of_content(tmp_path, editor, reviewer):
+    path = tmp_path / "categories.csv"
+    path.write_text("slug,name\nsleep,Sleep\n")
+    with pytest.raises(CommandError, match="compounds.import_category"):
+        call_command("import_data", "categories", str(path), user="eddie")
+    call_command("import_data", "categories", str(path), user="rita", stdout=io.StringIO())
+    assert Category.objects.filter(slug="sleep").exists()
+
+
+def test_empty_rows_at_the_end_of_a_sheet_are_not_rows():
+    report = run("specifications", "compound,label,value\nn-acetyl-selank,Storage,Fridge\n,,\n,,\n")
+    assert report.ok and report.rows == 1
+
+
+def test_a_whole_number_column_with_text_names_the_column():
+    report = run("specifications", "compound,label,value,position\nn-acetyl-selank,Storage,Fridge,first\n")
+    assert report.errors == ["Row 2, column “position”, value “first”: write a whole number, e.g. 3"]
+
+
+def test_renaming_a_category_by_import_renames_its_chip_on_published_pages(client, reviewer):
+    assert run("categories", "slug,name\ncognitive,Memory & Focus\n", user=reviewer).ok
+    assert "Memory &amp; Focus" in client.get("/compounds/selank/").content.decode()

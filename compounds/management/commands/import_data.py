@@ -4,7 +4,9 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from compounds.models import Category, Compound
 from compounds.spreadsheets import RESOURCES, ImportFileError, dataset_from_file, spreadsheet_import
+from evidence.models import Source
 
 
 class Command(BaseCommand):
@@ -24,7 +26,7 @@ class Command(BaseCommand):
         name = resource.replace("-", "_")
         if name not in RESOURCES:
             raise CommandError(f"Unknown resource {resource!r}. Choose one of: {', '.join(RESOURCES)}.")
-        account = self._user(user)
+        account = self._user(user, RESOURCES[name])
         path = Path(file)
         try:
             dataset = dataset_from_file(path.read_bytes(), path.name)
@@ -44,15 +46,18 @@ class Command(BaseCommand):
             raise CommandError(f"{path.name}: {len(report.errors)} error(s); nothing was imported.")
         self.stdout.write(self.style.SUCCESS(report.summary()))
 
-    def _user(self, username):
+    def _user(self, username, resource):
         if not username:
             return None
         try:
             account = get_user_model().objects.get_by_natural_key(username)
         except get_user_model().DoesNotExist:
             raise CommandError(f"No user named {username!r}.") from None
-        if not (account.is_superuser or account.has_perm("compounds.import_compound")):
-            raise CommandError(f"{username} may not import: they need the “Can import profiles” permission.")
+        # Rows of a profile need the profile's import permission; sources and categories their own.
+        model = resource._meta.model if resource._meta.model in (Category, Source) else Compound
+        permission = f"{model._meta.app_label}.import_{model._meta.model_name}"
+        if not account.has_perm(permission):
+            raise CommandError(f"{username} may not import {resource.name}: they need the {permission} permission.")
         return account
 
     def _progress(self, total):

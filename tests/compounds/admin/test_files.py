@@ -86,6 +86,10 @@ def test_preview_writes_nothing_then_confirm_imports_with_one_revision(client, r
     assert not PendingImport.objects.exists()
     assert any("1 new, 1 updated" in message for message in messages_of(done))
 
+    again = client.post("/admin/compounds/compound/process_import/", confirm.initial, follow=True)
+    assert "The uploaded file has expired or was already imported; upload it again." in messages_of(again)
+    assert RevisionMeta.objects.count() == revisions + 1
+
 
 def test_a_bad_upload_lists_each_error_and_offers_no_confirm(client, reviewer):
     client.force_login(reviewer)
