@@ -38,8 +38,9 @@ def page_of(slug):
 
 
 def empty_the_database():
-    for compound in Compound.objects.order_by("-parent_id", "-pk"):
-        compound.delete()
+    # Variants first: a compound cannot be deleted while a variant points at it.
+    Compound.objects.filter(parent__isnull=False).delete()
+    Compound.objects.all().delete()
     Source.objects.all().delete()
     Category.objects.all().delete()
 

@@ -44,8 +44,8 @@ def dump(tmp_path):
 
 def delete_content():
     # Variants first: a compound cannot be deleted while a variant points at it.
-    for compound in Compound.objects.order_by("-parent_id", "-pk"):
-        compound.delete()
+    Compound.objects.filter(parent__isnull=False).delete()
+    Compound.objects.all().delete()
     Source.objects.all().delete()
     Outcome.objects.all().delete()
     Category.objects.all().delete()
