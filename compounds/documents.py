@@ -45,9 +45,11 @@ from .models import (
     TimelineEntry,
     UseCase,
 )
-from .models.choices import RegulatoryState, RiskProfile, Route, SideEffectFrequency
+from .models.choices import RegulatoryState, RiskProfile, Route, SideEffectFrequency, TimePhase
+from .permissions import import_refusal
 from .selectors import compound_for_profile
 from .services import compound_revision
+from .uploads import utf8_text
 
 # Parts a document describes completely: an import replaces these rows of an existing profile.
 DOCUMENT_MODELS = (
@@ -164,15 +166,7 @@ def normalise(text):
 
 def decode(data, file_name="document"):
     """The document's text; a binary file or another encoding than UTF-8 is refused with the reason."""
-    if b"\x00" in data:
-        raise DocumentError(f"{file_name} is not a text file: a Markdown document is expected.")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise DocumentError(
-            f"{file_name} is not UTF-8 text (byte {data[error.start]:#04x} at position {error.start}). "
-            "Save it as UTF-8."
-        ) from None
+    return utf8_text(data, file_name, error=DocumentError, expected="a Markdown document")
 
 
 # --- Reading Markdown --------------------------------------------------------------------------------------
@@ -529,7 +523,7 @@ def _categories(heading, plan):
     plan.categories += [name.strip() for name in names if name.strip()]
 
 
-def _two_column_rows(heading, plan, model, columns, what):
+def _two_column_rows(heading, plan, columns, what):
     before, header, rows, after = split_table(heading.lines)
     if header is None:
         plan.note(f"“{heading.title}” has no table: kept as a Markdown section.")
@@ -546,12 +540,12 @@ def _two_column_rows(heading, plan, model, columns, what):
 
 
 def _glossary(heading, plan):
-    for row in _two_column_rows(heading, plan, GlossaryTerm, ("term", "meaning"), "the glossary"):
+    for row in _two_column_rows(heading, plan, ("term", "meaning"), "the glossary"):
         plan.add(GlossaryTerm, term=plain(row[0]), meaning=row[1] if len(row) > 1 else "")
 
 
 def _specifications(heading, plan):
-    for row in _two_column_rows(heading, plan, Specification, ("label", "value"), "the specifications"):
+    for row in _two_column_rows(heading, plan, ("label", "value"), "the specifications"):
         label, value = plain(row[0]), row[1] if len(row) > 1 else ""
         key = normalise(label)
         if key == "sequence":
@@ -633,7 +627,7 @@ def _administration(heading, plan):
             before, header, rows, after = split_table(sub.lines)
             _keep(plan, sub, "\n\n".join(filter(None, [before, after])))
             for row in rows:
-                phase = choice_for(_Phases, plain(row[0]))
+                phase = choice_for(TimePhase, plain(row[0]))
                 if phase is None:
                     plan.note(f"Duration of effects: “{row[0]}” is not onset, peak or duration: kept as a section.")
                     plan.section(sub.title, f"| {' | '.join(row)} |")
@@ -654,12 +648,8 @@ def _administration(heading, plan):
         plan.section(heading.title, heading.text)
 
 
-class _Phases:
-    choices = [("onset", "Onset"), ("peak", "Peak"), ("duration", "Duration")]
-
-
 def _timeline(heading, plan):
-    for row in _two_column_rows(heading, plan, TimelineEntry, ("timeframe", "effects"), "the timeline"):
+    for row in _two_column_rows(heading, plan, ("timeframe", "effects"), "the timeline"):
         plan.add(TimelineEntry, timeframe=plain(row[0]), effects=row[1] if len(row) > 1 else "")
 
 
@@ -718,16 +708,10 @@ def _dosing(heading, plan):
                 elif target and row[i]:
                     values[target] = "; ".join(filter(None, [values.get(target, ""), row[i]]))
             plan.add(DosingProtocol, **values)
+        if unknown:
+            plan.note(f"Dosing Summary: column(s) {', '.join(unknown)} not understood: table kept as Markdown.")
         if unknown or kept:
-            table = [f"| {' | '.join(header)} |", f"|{'---|' * len(header)}", *(f"| {' | '.join(r)} |" for r in kept)]
-            if unknown:
-                plan.note(f"Dosing Summary: column(s) {', '.join(unknown)} not understood: table kept as Markdown.")
-                table = [
-                    f"| {' | '.join(header)} |",
-                    f"|{'---|' * len(header)}",
-                    *(f"| {' | '.join(r)} |" for r in rows),
-                ]
-            plan.section("Dosing as written", "\n".join(table))
+            plan.section("Dosing as written", _table(header, rows if unknown else kept))
     for paragraph in filter(None, re.split(r"\n\s*\n", "\n\n".join([before, after]).strip())):
         meta = META_RE.match(paragraph.strip())
         if meta and "daily max" in normalise(meta.group("label")):
@@ -871,13 +855,9 @@ def profile_document_import(*, text, file_name="document.md", user=None, dry_run
     with transaction.atomic():
         compound = Compound.objects.filter(slug=slug).first()
         created = compound is None
-        if (
-            not created
-            and compound.is_live
-            and user is not None
-            and not user.has_perm("compounds.publish_compound", compound)
-        ):
-            raise ValidationError(f"{compound.name} is published: only reviewers may import changes into its draft.")
+        refusal = "" if created else import_refusal(user, compound)
+        if refusal:
+            raise ValidationError(refusal)
         if created:
             compound = Compound(name=plan.name, slug=slug, uid=document_uid(slug))
         for name in DOCUMENT_FIELDS:  # what the document no longer says is no longer in the profile

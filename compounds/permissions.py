@@ -31,5 +31,13 @@ def can_publish(user, compound):
     return user.has_perm("compounds.publish_compound", compound)
 
 
+def import_refusal(user, compound):
+    """Why `user` may not import into this profile, or "": a published profile's draft takes a reviewer. No user
+    (the command line without --user) is the operator, who may."""
+    if user is not None and compound.pk and compound.is_live and not can_publish(user, compound):
+        return f"{compound.name} is published: only reviewers may import changes into its draft."
+    return ""
+
+
 def can_preview(user, compound):
     return user.has_perm("compounds.preview_compound", compound) or can_edit(user, compound)

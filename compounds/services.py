@@ -196,6 +196,17 @@ def compounds_revisions_record(*, compound_ids, user=None, edit_summary="", orig
                 )
 
 
+def sources_revision_record(*, sources, user=None, edit_summary="", origin, origin_detail=""):
+    """One revision holding these sources as they are now (sources are versioned on their own, not per profile)."""
+    with reversion.create_revision(manage_manually=True):
+        for source in sources:
+            reversion.add_to_revision(source)
+        if user is not None:
+            reversion.set_user(user)
+        reversion.set_comment(edit_summary)
+        reversion.add_meta(RevisionMeta, edit_summary=edit_summary, origin=origin, origin_detail=origin_detail)
+
+
 def open_revision():
     """The revision block every profile write runs in (see the module docstring)."""
     return reversion.create_revision(manage_manually=True)

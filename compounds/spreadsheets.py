@@ -18,7 +18,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-import reversion
 import tablib
 from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, ValidationError
 from django.db import IntegrityError, models, transaction
@@ -30,9 +29,16 @@ from import_export.tmp_storages import BaseStorage
 
 from evidence.models import Outcome, Source
 
-from .models import Category, Citation, Compound, PendingImport, RevisionMeta, RevisionOrigin, UseCase
+from .models import Category, Citation, Compound, PendingImport, RevisionOrigin, UseCase
 from .parts import PARTS
-from .services import category_update, compounds_revisions_record, describe_integrity_error
+from .permissions import import_refusal
+from .services import (
+    category_update,
+    compounds_revisions_record,
+    describe_integrity_error,
+    sources_revision_record,
+)
+from .uploads import utf8_text
 
 # Cells a spreadsheet program would run as a formula (OWASP CSV injection): exported with a leading apostrophe.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -304,10 +310,9 @@ class MonographResource(resources.ModelResource):
 
     def before_save_instance(self, instance, row, **kwargs):
         compound = self.compound_of(instance)
-        user = getattr(self, "user", None)
-        live = compound is not None and compound.pk and compound.live_snapshot_id
-        if live and user is not None and not user.has_perm("compounds.publish_compound", compound):
-            raise ImportFileError(f"{compound.name} is published: only reviewers may import changes into its draft.")
+        refusal = import_refusal(getattr(self, "user", None), compound) if compound is not None else ""
+        if refusal:
+            raise ImportFileError(refusal)
 
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
         """full_clean() without its check-constraint queries (one per constraint and row): the database checks
@@ -416,18 +421,13 @@ class SourceResource(MonographResource):
         if kwargs.get("dry_run") or result.has_errors() or result.has_validation_errors() or not self.touched:
             return
         file_name = kwargs.get("file_name") or "a file"
-        with reversion.create_revision(manage_manually=True):
-            for source in Source.objects.filter(pk__in=self.touched):
-                reversion.add_to_revision(source)
-            if getattr(self, "user", None) is not None:
-                reversion.set_user(self.user)
-            reversion.set_comment(f"Imported from {file_name}")
-            reversion.add_meta(
-                RevisionMeta,
-                edit_summary=f"Imported from {file_name}",
-                origin=RevisionOrigin.IMPORT,
-                origin_detail=f"{file_name}: {len(self.touched)} source(s)",
-            )
+        sources_revision_record(
+            sources=Source.objects.filter(pk__in=self.touched),
+            user=getattr(self, "user", None),
+            edit_summary=f"Imported from {file_name}",
+            origin=RevisionOrigin.IMPORT,
+            origin_detail=f"{file_name}: {len(self.touched)} source(s)",
+        )
 
 
 def _part_resource(part):
@@ -547,15 +547,7 @@ def dataset_from_file(data, file_name):
     if not data.strip():
         raise ImportFileError(f"{file_name} is empty.")
     if fmt != "xlsx":
-        try:
-            data = data.decode("utf-8-sig")
-        except UnicodeDecodeError as error:
-            raise ImportFileError(
-                f"{file_name} is not UTF-8 text (byte {data[error.start]:#04x} at position {error.start}). "
-                "Save it as UTF-8, e.g. “CSV UTF-8” in Excel."
-            ) from None
-        if "\x00" in data:
-            raise ImportFileError(f"{file_name} is not a text file.")
+        data = utf8_text(data, file_name, error=ImportFileError, save_as="UTF-8, e.g. “CSV UTF-8” in Excel")
     try:
         return tablib.Dataset().load(data, format=fmt)
     except Exception as error:  # tablib and its readers raise many kinds for a malformed file

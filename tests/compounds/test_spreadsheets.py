@@ -286,3 +286,13 @@ def test_a_whole_number_column_with_text_names_the_column():
 def test_renaming_a_category_by_import_renames_its_chip_on_published_pages(client, reviewer):
     assert run("categories", "slug,name\ncognitive,Memory & Focus\n", user=reviewer).ok
     assert "Memory &amp; Focus" in client.get("/compounds/selank/").content.decode()
+
+
+def test_a_sources_import_records_one_revision_of_the_changed_sources(reviewer):
+    report = run(
+        "sources", "key,title,year\nnew-review-2024,A new review,2024\nother-2023,Another one,2023\n", user=reviewer
+    )
+    assert report.ok and report.revisions == 1
+    meta = RevisionMeta.objects.filter(compound__isnull=True).order_by("-pk").first()
+    assert (meta.origin, meta.origin_detail, meta.revision.user) == ("import", "rows.csv: 2 source(s)", reviewer)
+    assert meta.revision.version_set.count() == 2

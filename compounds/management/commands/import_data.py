@@ -1,9 +1,9 @@
 import sys
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from compounds.management.users import user_named
 from compounds.models import Category, Compound
 from compounds.spreadsheets import RESOURCES, ImportFileError, dataset_from_file, spreadsheet_import
 from evidence.models import Source
@@ -47,12 +47,9 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(report.summary()))
 
     def _user(self, username, resource):
-        if not username:
+        account = user_named(username)
+        if account is None:
             return None
-        try:
-            account = get_user_model().objects.get_by_natural_key(username)
-        except get_user_model().DoesNotExist:
-            raise CommandError(f"No user named {username!r}.") from None
         # Rows of a profile need the profile's import permission; sources and categories their own.
         model = resource._meta.model if resource._meta.model in (Category, Source) else Compound
         permission = f"{model._meta.app_label}.import_{model._meta.model_name}"

@@ -1,10 +1,10 @@
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from compounds.documents import DocumentError, decode, profile_document_import
+from compounds.management.users import user_named
 
 
 class Command(BaseCommand):
@@ -19,12 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--user", help="Import as this user: their permissions apply and the revision names them.")
 
     def handle(self, *args, file, dry_run, user, **options):
-        account = None
-        if user:
-            try:
-                account = get_user_model().objects.get_by_natural_key(user)
-            except get_user_model().DoesNotExist:
-                raise CommandError(f"No user named {user!r}.") from None
+        account = user_named(user)
         path = Path(file)
         try:
             text = decode(path.read_bytes(), path.name)

@@ -1,7 +1,7 @@
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from compounds.management.users import user_named
 from compounds.models import Compound
 from compounds.services import compound_publish
 
@@ -15,12 +15,7 @@ class Command(BaseCommand):
         parser.add_argument("--user", help="Username recorded as the reviewer who published.")
 
     def handle(self, *args, slugs, summary, user, **options):
-        reviewer = None
-        if user:
-            try:
-                reviewer = get_user_model().objects.get_by_natural_key(user)
-            except get_user_model().DoesNotExist:
-                raise CommandError(f"No user named {user!r}.") from None
+        reviewer = user_named(user)
         missing = sorted(set(slugs) - set(Compound.objects.filter(slug__in=slugs).values_list("slug", flat=True)))
         if missing:
             raise CommandError(f"No compound with slug: {', '.join(missing)}. Nothing was published.")

@@ -1,6 +1,6 @@
-from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
+from compounds.management.users import user_named
 from compounds.services import compounds_record_loaded
 
 
@@ -15,12 +15,6 @@ class Command(BaseCommand):
         parser.add_argument("--note", default="Loaded from a fixture", help="Recorded as where the content came from.")
 
     def handle(self, *args, user, note, **options):
-        account = None
-        if user:
-            try:
-                account = get_user_model().objects.get_by_natural_key(user)
-            except get_user_model().DoesNotExist as error:
-                raise CommandError(f"No user named {user!r}.") from error
-        recorded = compounds_record_loaded(user=account, origin_detail=note)
+        recorded = compounds_record_loaded(user=user_named(user), origin_detail=note)
         names = ", ".join(compound.name for compound in recorded) or "none (every profile has a history)"
         self.stdout.write(f"First revision recorded for {len(recorded)} profile(s): {names}")
