@@ -1,4 +1,7 @@
 from django.apps import AppConfig
+from django.core import checks
+
+from .checks import disclaimer_check
 
 
 class CompoundsConfig(AppConfig):
@@ -11,3 +14,4 @@ class CompoundsConfig(AppConfig):
         from .versioning import register_models
 
         register_models()
+        checks.register(disclaimer_check, "monograph")

@@ -17,7 +17,6 @@ import re
 import unicodedata
 import uuid
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -26,6 +25,7 @@ from django.utils.text import slugify
 from evidence.models import Source
 
 from .citations import CitationItem, citation_keys, format_group
+from .doses import NUMBER, UNITS, number, parse_dose
 from .models import (
     AdministrationStep,
     Category,
@@ -89,13 +89,6 @@ DOCUMENT_FIELDS = (
     "cycling_label",
     "cycling",
     "side_effects_note",
-)
-UNITS = {"µg": "mcg", "μg": "mcg", "ug": "mcg", "mcg": "mcg", "mg": "mg", "g": "g", "iu": "IU"}
-NUMBER = r"\d{1,3}(?:,\d{3})+(?!\d)|\d+(?:[.,]\d+)?"
-DOSE_RE = re.compile(
-    rf"(?P<low>{NUMBER})\s*(?P<unit1>µg|μg|ug|mcg|mg|g|iu)?(?:\s*(?:-|–|—|to)\s*(?P<high>{NUMBER}))?"
-    r"\s*(?P<unit>µg|μg|ug|mcg|mg|g|iu)?(?P<per_kg>\s*/\s*kg)?\b",
-    re.IGNORECASE,
 )
 TIMES_DAILY = {"once": 1, "twice": 2, "thrice": 3, "three times": 3}
 META_RE = re.compile(r"^\*\*(?P<label>[^*]+?):?\*\*:?\s*(?P<value>.*)$")
@@ -258,28 +251,6 @@ def unique_anchor(title, taken):
 
 
 # --- Values as documents write them --------------------------------------------------------------------------
-
-
-def number(text):
-    """A number as documents write it: 1,000 is a thousand (a thousands separator), 0,5 is a half."""
-    text = text.strip()
-    text = text.replace(",", "") if re.fullmatch(r"\d{1,3}(?:,\d{3})+", text) else text.replace(",", ".")
-    try:
-        return Decimal(text)
-    except InvalidOperation:
-        return None
-
-
-def parse_dose(text):
-    """(low, high, unit) from "250-500mcg", "250–500 µg", "250 to 500 µg", "1 mg", "400mcg each"; None if no amount."""
-    match = DOSE_RE.search(text.replace("\u2009", " "))
-    if not match or not (match.group("unit") or match.group("unit1")):
-        return None
-    unit = UNITS[(match.group("unit") or match.group("unit1")).lower()]
-    if match.group("per_kg") and unit in ("mcg", "mg"):
-        unit = f"{unit}/kg"
-    high = number(match.group("high")) if match.group("high") else None
-    return number(match.group("low")), high, unit
 
 
 def parse_times_daily(text):

@@ -1,7 +1,12 @@
-"""A profile's reference list as RIS, BibTeX and CSL-JSON, from the published data."""
+"""A profile's reference list as RIS, BibTeX and CSL-JSON, from the published data.
+
+Each carries the research-only disclaimer in its own format's note or comment, as every public output must.
+"""
 
 import json
 import re
+
+from .disclaimer import site_disclaimer, site_disclaimer_line
 
 RIS_TYPE = {"regulatory": "GOVDOC"}
 CSL_TYPE = {"regulatory": "document"}
@@ -24,6 +29,7 @@ def _pages(reference):
 
 
 def to_ris(references):
+    disclaimer = site_disclaimer_line()
     lines = []
     for ref in references:
         kind = RIS_TYPE.get(ref.get("design_code", ""), "JOUR" if ref.get("journal") else "GEN")
@@ -56,6 +62,8 @@ def to_ris(references):
         lines.append(
             f"N1  - Verification: {ref.get('verification_label', '')}. {ref.get('verification_note', '')}".strip()
         )
+        # On every record: RIS has no file-level note, and reference managers import records one by one.
+        lines.append(f"N1  - {disclaimer}")
         lines.append("ER  - ")
         lines.append("")
     return "\r\n".join(lines)
@@ -86,7 +94,8 @@ def to_bibtex(references):
         }
         body = ",\n".join(f"  {name} = {{{_bibtex_escape(value)}}}" for name, value in fields.items() if value)
         entries.append(f"@{kind}{{{ref['key']},\n{body}\n}}")
-    return "\n\n".join(entries) + "\n"
+    comment = f"@comment{{{_bibtex_escape(site_disclaimer_line())}}}"
+    return "\n\n".join([comment, *entries]) + "\n"
 
 
 def _csl_name(author):
@@ -95,6 +104,7 @@ def _csl_name(author):
 
 
 def to_csl_json(references):
+    disclaimer = site_disclaimer()
     items = []
     for ref in references:
         item = {
@@ -116,7 +126,7 @@ def to_csl_json(references):
             "PMCID": ref.get("pmcid"),
             "URL": ref.get("url"),
             "language": ref.get("language"),
-            "note": f"Verification: {ref.get('verification_label', '')}",
+            "note": f"Verification: {ref.get('verification_label', '')}\n{disclaimer}",
         }
         item.update({key: value for key, value in optional.items() if value})
         if ref.get("year"):

@@ -41,7 +41,7 @@ class IntegrityReport:
         "no_identifier": "Sources without any identifier",
         "uncited": "Sources cited nowhere",
         "mostly_unverified": "Profiles whose sources are mostly unverified",
-        "dose": "Doses above the stated daily maximum",
+        "dose": "Doses above the daily maximum, or written differently from their amount",
         "chemistry": "Molecular weight or formula does not match the sequence",
     }
 
@@ -115,7 +115,7 @@ def build_report():
         if source.pk not in cited_ids and not used_via_translation:
             report.add("uncited", source.key, "Not cited by any profile and has no findings.", _source_url(source))
 
-    for group in _duplicate_groups(sources):
+    for group in duplicate_groups(sources):
         keys = ", ".join(f"@{source.key}" for source in group["sources"])
         report.add("duplicate", keys, group["why"], _source_url(group["sources"][0]))
 
@@ -145,7 +145,7 @@ def _admin_url(compound):
     return reverse("admin:compounds_compound_change", args=[compound.pk])
 
 
-def _duplicate_groups(sources):
+def duplicate_groups(sources):
     """Sources sharing a DOI (up to trailing punctuation), PMID or PMCID, or a normalised title and year."""
     groups, seen = [], set()
     keyers = [

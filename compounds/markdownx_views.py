@@ -3,12 +3,22 @@
 from django import forms
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.utils.decorators import method_decorator
 from markdownx.forms import ImageForm
 from markdownx.views import ImageUploadView, MarkdownifyView
 from PIL import Image
 
+from .models import Citation, Compound
+from .permissions import can_preview
+from .rendering import markdownify_preview
+
 ALLOWED_IMAGE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png"}
+
+UNSAVED_NOTE = "Numbers count from this field only until the profile is saved."
+# One note for a profile that does not exist and one the user may not see: the preview tells neither apart.
+UNAVAILABLE_NOTE = "Numbers count from this field only: this preview cannot read the profile's saved draft."
 
 
 class VerifiedImageForm(ImageForm):
@@ -30,9 +40,36 @@ class VerifiedImageForm(ImageForm):
         return upload
 
 
+def saved_page_numbers(user, compound_id):
+    """Source id → number on the page of a profile's saved draft; None when `user` may not preview that profile or
+    there is no such profile.
+
+    Read from the citation rows every save rebuilds from the whole draft: opening a form previews each of its
+    Markdown fields at once, and each preview must not rebuild the profile.
+    """
+    try:
+        compound = Compound.objects.only("pk").get(pk=compound_id)
+    except (Compound.DoesNotExist, ValueError, ValidationError):
+        return None
+    if not can_preview(user, compound):
+        return None
+    return dict(Citation.objects.filter(compound=compound).values_list("source_id", "number"))
+
+
 @method_decorator(staff_member_required, name="dispatch")
 class StaffMarkdownifyView(MarkdownifyView):
-    pass
+    """Previews one field. The widget names the profile the field belongs to (`?compound=<pk>`, see
+    admin.inlines.ProfileMarkdownxWidget) so citations show the numbers they have on the page."""
+
+    def post(self, request, *args, **kwargs):
+        content = request.POST.get("content", "")
+        compound_id = request.GET.get("compound")
+        if not compound_id:
+            return HttpResponse(markdownify_preview(content, note=UNSAVED_NOTE))
+        page_numbers = saved_page_numbers(request.user, compound_id)
+        if page_numbers is None:
+            return HttpResponse(markdownify_preview(content, note=UNAVAILABLE_NOTE))
+        return HttpResponse(markdownify_preview(content, page_numbers=page_numbers))
 
 
 @method_decorator(staff_member_required, name="dispatch")

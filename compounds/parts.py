@@ -337,6 +337,7 @@ PAGE = (
             fields=(
                 ("position", "outcome", "direction", "source"),
                 ("magnitude", "population", "study_design", "sample_size", "species"),
+                "deviation_reason",
                 "claim",
             ),
             stacked=True,

@@ -11,6 +11,9 @@ from django.contrib.auth.backends import BaseBackend
 
 from .models import Compound
 
+# Editorial roles and the groups that carry their permissions (created by the migrations).
+ROLE_GROUPS = {"editor": "Editors", "reviewer": "Reviewers"}
+
 
 class CompoundObjectPermissionBackend(BaseBackend):
     def has_perm(self, user_obj, perm, obj=None):
@@ -41,3 +44,9 @@ def import_refusal(user, compound):
 
 def can_preview(user, compound):
     return user.has_perm("compounds.preview_compound", compound) or can_edit(user, compound)
+
+
+def public_name(user):
+    """How public pages name a reviewer: their full name, never the login name (which is half a password).
+    "" for a user without a name: the page then names nobody."""
+    return user.get_full_name().strip() if user is not None else ""

@@ -1,16 +1,14 @@
-"""Automatic checks of a profile's numbers: dose against the daily maximum, stated weight against the sequence.
+"""Automatic checks of a profile's numbers: dose against the daily maximum, dose as written against its amount,
+stated weight against the sequence.
 
 They produce warnings, never errors: editors see them on the change form and in
 the citation-integrity report, and decide.
 """
 
 from dataclasses import dataclass
-from decimal import Decimal
 
 from .chemistry import MASS_TOLERANCE, compound_chemistry
-
-# Mass units compared in micrograms. Per-kg doses (animal studies) are not compared.
-MCG_PER_UNIT = {"mcg": Decimal(1), "mg": Decimal(1000), "g": Decimal(1_000_000)}
+from .doses import MCG_PER_UNIT, describe_amount, parse_dose, same_amount
 
 
 @dataclass(frozen=True)
@@ -58,6 +56,33 @@ def dose_warnings(compound, protocols):
     return warnings
 
 
+def dose_text_warnings(protocols):
+    """Readers see the dose as written; it must say what the structured amount says."""
+    warnings = []
+    for protocol in protocols:
+        if protocol.amount_low is None or not protocol.unit:
+            continue
+        amount = describe_amount(protocol.amount_low, protocol.amount_high, protocol.unit)
+        written = parse_dose(protocol.amount_text)
+        if written is None:
+            warnings.append(
+                CheckWarning(
+                    "dose_text_no_amount",
+                    f"Protocol “{protocol.name}”: the dose as written, “{protocol.amount_text}”, states no amount, "
+                    f"but readers see only that text. Write the amount ({amount}).",
+                )
+            )
+        elif not same_amount(written, low=protocol.amount_low, high=protocol.amount_high, unit=protocol.unit):
+            warnings.append(
+                CheckWarning(
+                    "dose_text_mismatch",
+                    f"Protocol “{protocol.name}”: the dose as written, “{protocol.amount_text}”, says "
+                    f"{describe_amount(*written)}, but the structured amount is {amount}.",
+                )
+            )
+    return warnings
+
+
 def chemistry_warnings(compound):
     computed = compound_chemistry(compound)
     if computed is None:
@@ -85,4 +110,5 @@ def chemistry_warnings(compound):
 
 
 def compound_warnings(compound):
-    return dose_warnings(compound, compound.dosing_protocols.all()) + chemistry_warnings(compound)
+    protocols = compound.dosing_protocols.all()
+    return dose_warnings(compound, protocols) + dose_text_warnings(protocols) + chemistry_warnings(compound)

@@ -123,6 +123,7 @@ class CitationRegistry:
         group_id = f"{self.prefix}cite-{self._groups}"
         cited = []
         unknown = []
+        unnumbered = []
         for item in items:
             source = self.resolved.get(item.key)
             if source is None:
@@ -131,12 +132,17 @@ class CitationRegistry:
                     self.unknown.append(item.key)
                 continue
             ref = self.number_for(source)
+            if ref is None:
+                unnumbered.append(item.key)
+                continue
             if group_id not in ref.uses:
                 ref.uses.append(group_id)
             cited.append((ref.number, item))
         parts = self._format(cited)
         for key in unknown:
             parts.append(f'<span class="citation-unknown" title="No source has this key">@{html.escape(key)}?</span>')
+        for key in unnumbered:
+            parts.append(f'<span class="citation-new">[new: @{html.escape(key)} — numbered on save]</span>')
         if not parts:
             return ""
         separator = "; " if any(item.locator or item.prefix for _n, item in cited) else ", "
@@ -168,6 +174,30 @@ class CitationRegistry:
                     text = f"{text}, {html.escape(item.locator)}"
                 parts.append(text)
         return parts
+
+
+class PageNumberedRegistry(CitationRegistry):
+    """Numbers one text's citations as a whole page numbers them (`page_numbers`: source id → number).
+
+    A source the page does not cite yet gets no number here: its number depends on where a save places it,
+    and a guessed one would mislead. Such citations are marked new instead.
+    """
+
+    def __init__(self, resolved, page_numbers, anchor_prefix=""):
+        super().__init__(resolved, anchor_prefix=anchor_prefix)
+        self.page_numbers = page_numbers
+        self.new = []
+
+    def number_for(self, source):
+        number = self.page_numbers.get(source.pk)
+        if number is None:
+            if source not in self.new:
+                self.new.append(source)
+            return None
+        ref = self.by_source.get(source.pk)
+        if ref is None:
+            ref = self.by_source[source.pk] = Reference(number=number, source=source)
+        return ref
 
 
 class _CitationInline(InlineProcessor):
@@ -218,11 +248,23 @@ def registry_for_texts(texts, anchor_prefix=""):
     return CitationRegistry(sources_for_keys(keys), anchor_prefix=anchor_prefix)
 
 
-def markdownify_preview(content):
-    """django-markdownx preview: same renderer, with a warning for unknown keys and a reference list."""
-    registry = registry_for_texts([content], anchor_prefix="preview-")
+def markdownify_preview(content, page_numbers=None, note=""):
+    """django-markdownx preview: same renderer, with a warning for unknown keys and a reference list.
+
+    With `page_numbers` (source id → number on the saved profile's page), citations carry the numbers the page
+    gives them; without it they count from this text alone, which `note` should say.
+    """
+    if page_numbers is None:
+        registry = registry_for_texts([content], anchor_prefix="preview-")
+    else:
+        registry = PageNumberedRegistry(
+            sources_for_keys(citation_keys(content)), page_numbers, anchor_prefix="preview-"
+        )
     body = render_markdown(content, registry)
+    new = registry.new if page_numbers is not None else []
     parts = []
+    if note:
+        parts.append(f'<p class="preview-note">{html.escape(note)}</p>')
     if registry.unknown:
         keys = ", ".join(f"@{html.escape(key)}" for key in registry.unknown)
         parts.append(
@@ -230,9 +272,12 @@ def markdownify_preview(content):
             "Saving will be refused until each key names a source.</p>"
         )
     parts.append(body)
-    if registry.references:
-        items = "".join(
-            f'<li id="{registry.ref_id(ref.number)}">{html.escape(str(ref.source))}</li>' for ref in registry.references
-        )
-        parts.append(f'<ol class="preview-references">{items}</ol>')
+    # The numbers are written out: page numbering leaves gaps an <ol> would close.
+    items = [
+        f'<li><span id="{registry.ref_id(ref.number)}">{ref.number}.</span> {html.escape(str(ref.source))}</li>'
+        for ref in registry.references
+    ]
+    items.extend(f"<li>New, numbered on save: {html.escape(str(source))}</li>" for source in new)
+    if items:
+        parts.append(f'<div class="preview-references"><ul>{"".join(items)}</ul></div>')
     return sanitize("".join(parts))

@@ -27,6 +27,11 @@ def published_snapshot_get(*, slug):
     return ProfileSnapshot.objects.live().get(slug=slug)
 
 
+def public_address_taken(*, slug, compound):
+    """Another profile's live version is published at this address."""
+    return ProfileSnapshot.objects.live().filter(slug=slug).exclude(compound_id=compound.pk).exists()
+
+
 def published_snapshots(*, category=None):
     """Live public versions for listings, newest first."""
     queryset = ProfileSnapshot.objects.live().only(

@@ -12,10 +12,14 @@ from contextlib import contextmanager
 
 import reversion
 from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q, prefetch_related_objects
 from django.utils import timezone
+from django.utils.crypto import get_random_string
 from reversion.errors import RevertError
 
 from .models import (
@@ -29,9 +33,12 @@ from .models import (
     RevisionOrigin,
     Status,
 )
+from .notifications import notify_reviewers_submitted
 from .page import profile_build, profile_citations
 from .parts import PART_BY_MODEL
+from .permissions import ROLE_GROUPS, public_name
 from .profile_links import marker_attribute, relink_header, relink_html
+from .publish_checks import compound_publish_checks, profile_publish_checks
 from .selectors import compound_for_profile, compounds_for_profile, latest_revision_meta
 
 
@@ -311,7 +318,7 @@ def compound_recover(*, version, user=None):
         _restore(version.revision, delete=False, number=meta.number if meta else version.revision_id)
         compound = Compound.objects.get(pk=version.object_id)
         # Its published versions were deleted with it: it comes back as a draft.
-        _write_workflow(compound, {**dict.fromkeys(WORKFLOW_FIELDS), "status": Status.DRAFT})
+        _write_workflow(compound, {name: Compound._meta.get_field(name).get_default() for name in WORKFLOW_FIELDS})
         RevisionMeta.objects.filter(compound_key=compound.pk, compound__isnull=True).update(compound=compound)
         # Pages that linked to it kept its name, marked, when it was deleted; they link again once it is published.
         marked = ProfileSnapshot.objects.filter(body_html__contains=marker_attribute(compound.uid))
@@ -443,36 +450,40 @@ def _public_summary(compound, edit_summary, previous):
     return (metas[-1].edit_summary if metas else ""), bool(metas) and all(meta.minor for meta in metas)
 
 
-def public_address_taken(*, slug, compound):
-    """Another profile's live version is published at this address."""
-    return ProfileSnapshot.objects.live().filter(slug=slug).exclude(compound_id=compound.pk).exists()
+def _same_as_live(live, profile, built, body_html):
+    """Whether publishing the draft would give readers exactly the live version again."""
+    return (
+        live.name == profile.name
+        and live.slug == profile.slug
+        and live.summary == profile.summary
+        and live.featured == profile.featured
+        and live.header == built.header
+        and live.body_html == body_html
+        and {c.pk for c in live.categories.all()} == {c.pk for c in profile.categories.all()}
+    )
 
 
 @transaction.atomic
-def compound_publish(*, compound, user=None, edit_summary=""):
-    """Freeze the current draft as the next public version and make it live."""
+def compound_publish(*, compound, user=None, edit_summary="", acknowledged=()):
+    """Freeze the current draft as the next public version and make it live.
+
+    Errors of the automatic checks refuse; so does any warning not in `acknowledged` (the warning texts the
+    reviewer read), and those acknowledged are stored on the version. A draft that would give readers the live
+    version again publishes nothing: the live version is returned, with `is_new` False.
+    """
     caller, compound = compound, _lock(compound)
     latest = _ensure_revision(compound, user)
     profile = compound_for_profile(pk=compound.pk)
     built = profile_build(profile)
-    if built.unknown_keys:
+    checks = profile_publish_checks(profile=profile, built=built, user=user)
+    if checks.errors:
+        raise ValidationError([ValidationError(check.message, code=check.code) for check in checks.errors])
+    unacknowledged = checks.unacknowledged(acknowledged)
+    if unacknowledged:
         raise ValidationError(
-            "%(name)s cites unknown source keys: %(keys)s. Fix or add these sources before publishing.",
-            code="unresolved_citations",
-            params={"name": compound.name, "keys": ", ".join(f"@{k}" for k in built.unknown_keys)},
-        )
-    retracted = [ref.source.key for ref in built.registry.references if ref.source.retracted]
-    if retracted:
-        raise ValidationError(
-            "%(name)s cites retracted sources: %(keys)s. Remove or replace them before publishing.",
-            code="retracted_citations",
-            params={"name": compound.name, "keys": ", ".join(f"@{k}" for k in retracted)},
-        )
-    if public_address_taken(slug=profile.slug, compound=profile):
-        raise ValidationError(
-            "Another published profile is at /compounds/%(slug)s/. Give %(name)s another slug before publishing.",
-            code="address_taken",
-            params={"slug": profile.slug, "name": compound.name},
+            "%(name)s was not published: acknowledge these warnings first: %(warnings)s",
+            code="unacknowledged_warnings",
+            params={"name": compound.name, "warnings": " ".join(unacknowledged)},
         )
     if not _citations_match(profile, built.registry):
         # Sources changed since the last save (a new DOI resolves a key, say): record the new citation list, which
@@ -481,6 +492,19 @@ def compound_publish(*, compound, user=None, edit_summary=""):
             compound=compound, user=user, edit_summary="Citation list updated before publishing", minor=True
         )
         latest = latest_revision_meta(compound_id=compound.pk)
+    body_html = built.render_body()
+    live = compound.live_snapshot if compound.is_live else None
+    if live is not None and _same_as_live(live, profile, built, body_html):
+        # Nothing for readers: the changes since were undone, or only touched what they do not see. The live
+        # version now stands for the latest revision, so nothing is left pending review.
+        if live.revision_id != latest.revision_id:
+            live.revision = latest.revision
+            live.save(update_fields=["revision"])
+        values = {"review_requested_at": None, "review_requested_by": None}
+        values.update(go_live_at=None, scheduled_acknowledged=[])
+        _write_workflow(compound, values, caller)
+        live.is_new = False
+        return live
     previous = compound.snapshots.order_by("-version").first()
     summary, minor = _public_summary(compound, edit_summary, previous)
     snapshot = ProfileSnapshot.objects.create(
@@ -490,29 +514,48 @@ def compound_publish(*, compound, user=None, edit_summary=""):
         slug=profile.slug,
         summary=profile.summary,
         header=built.header,
-        body_html=built.render_body(),
+        body_html=body_html,
         citation_count=len(built.registry.references),
         featured=profile.featured,
         # Whole seconds: fixtures (JSON) keep milliseconds only, and a page must read the same after dump and load.
         published_at=timezone.now().replace(microsecond=0),
         published_by=user,
-        published_by_name=(user.get_full_name() or user.get_username()) if user else "",
+        published_by_name=public_name(user),
         edit_summary=summary,
         minor=minor,
         revision=latest.revision,
         references=[{"number": ref["number"], **ref["source"]} for ref in built.body["references"]],
+        acknowledged_warnings=[{"code": check.code, "message": check.message} for check in checks.warnings],
     )
     snapshot.categories.set(profile.categories.all())
     snapshot.linked_compounds.set(built.linked_compound_ids)
-    _write_workflow(compound, {"live_snapshot": snapshot, "status": Status.PUBLISHED, "go_live_at": None}, caller)
+    _write_workflow(
+        compound,
+        {
+            "live_snapshot": snapshot,
+            "status": Status.PUBLISHED,
+            "go_live_at": None,
+            "scheduled_acknowledged": [],
+            "review_requested_at": None,
+            "review_requested_by": None,
+        },
+        caller,
+    )
     profile_links_refresh(compound=compound)
+    snapshot.is_new = True
     return snapshot
 
 
 @transaction.atomic
 def compound_unpublish(*, compound, user=None):
     """Take a profile off the public site; its published versions are kept."""
-    values = {"live_snapshot": None, "status": Status.UNPUBLISHED, "expire_at": None}
+    values = {
+        "live_snapshot": None,
+        "status": Status.UNPUBLISHED,
+        "expire_at": None,
+        "review_requested_at": None,
+        "review_requested_by": None,
+    }
     unpublished = _write_workflow(_lock(compound), values, compound)
     profile_links_refresh(compound=unpublished)
     return unpublished
@@ -541,19 +584,35 @@ def _relink_snapshots(*, compound, url):
 
 
 @transaction.atomic
-def compound_submit_for_review(*, compound, user=None):
+def compound_submit_for_review(*, compound, user=None, base_url=""):
+    """Hand the draft to the reviewers: a new profile's, or the changes waiting in a published one's. The Reviewers
+    are told by e-mail once the hand-off is committed."""
     caller, compound = compound, _lock(compound)
-    if compound.status in (Status.PUBLISHED, Status.IN_REVIEW):
-        raise ValidationError(
-            "%(name)s is already %(status)s.",
-            params={"name": compound.name, "status": compound.get_status_display().lower()},
-        )
-    return _write_workflow(compound, {"status": Status.IN_REVIEW}, caller)
+    if compound.is_live:
+        pending = Compound.objects.filter(pk=compound.pk).changes_pending().first()
+        if pending is None:
+            raise ValidationError(
+                "%(name)s has no changes since the published version %(version)s: there is nothing to review.",
+                code="nothing_to_review",
+                params={"name": compound.name, "version": compound.live_snapshot.version},
+            )
+        if compound.review_requested_at:
+            raise ValidationError("The changes to %(name)s are already in review.", params={"name": compound.name})
+        values = {}
+    elif compound.status == Status.IN_REVIEW:
+        raise ValidationError("%(name)s is already in review.", params={"name": compound.name})
+    else:
+        values = {"status": Status.IN_REVIEW}
+    values.update(review_requested_at=timezone.now(), review_requested_by=user)
+    submitted = _write_workflow(compound, values, caller)
+    transaction.on_commit(lambda: notify_reviewers_submitted(compound=submitted, user=user, base_url=base_url))
+    return submitted
 
 
 @transaction.atomic
-def compound_schedule(*, compound, user=None, go_live_at=None, expire_at=None, now=None):
-    """Schedule publication and/or expiry. `publish_scheduled` carries them out."""
+def compound_schedule(*, compound, user=None, go_live_at=None, expire_at=None, now=None, acknowledged=()):
+    """Schedule publication and/or expiry. `publish_scheduled` carries them out, publishing past the warnings
+    acknowledged here and no others."""
     now = now or timezone.now()
     caller, compound = compound, _lock(compound)
     if go_live_at is None and expire_at is None:
@@ -562,22 +621,40 @@ def compound_schedule(*, compound, user=None, go_live_at=None, expire_at=None, n
         raise ValidationError("The publish time must be in the future; use Publish to publish now.")
     if expire_at is not None and expire_at <= (go_live_at or now):
         raise ValidationError("The unpublish time must come after the publish time (and after now).")
-    return _write_workflow(compound, {"go_live_at": go_live_at, "expire_at": expire_at, "scheduled_by": user}, caller)
+    values = {"go_live_at": go_live_at, "expire_at": expire_at, "scheduled_by": user, "scheduled_acknowledged": []}
+    if go_live_at is not None:
+        checks = compound_publish_checks(compound=compound, user=user)
+        unacknowledged = checks.unacknowledged(acknowledged)
+        if unacknowledged:
+            raise ValidationError(
+                "Acknowledge these warnings to schedule the publication: %(warnings)s",
+                code="unacknowledged_warnings",
+                params={"warnings": " ".join(unacknowledged)},
+            )
+        values["scheduled_acknowledged"] = checks.warning_messages
+    return _write_workflow(compound, values, caller)
 
 
 @transaction.atomic
 def compound_unschedule(*, compound, user=None):
-    return _write_workflow(_lock(compound), {"go_live_at": None, "expire_at": None}, compound)
+    return _write_workflow(
+        _lock(compound), {"go_live_at": None, "expire_at": None, "scheduled_acknowledged": []}, compound
+    )
 
 
 def compounds_publish_due(*, now=None):
     """Publish and expire what is due. Running it twice does nothing more the second time."""
     now = now or timezone.now()
-    report = {"published": [], "expired": [], "failed": []}
+    report = {"published": [], "unchanged": [], "expired": [], "failed": []}
     for compound in Compound.objects.filter(go_live_at__lte=now).select_related("scheduled_by").order_by("go_live_at"):
         try:
-            compound_publish(compound=compound, user=compound.scheduled_by, edit_summary="")
-            report["published"].append(compound)
+            snapshot = compound_publish(
+                compound=compound,
+                user=compound.scheduled_by,
+                edit_summary="",
+                acknowledged=compound.scheduled_acknowledged,
+            )
+            report["published" if snapshot.is_new else "unchanged"].append(compound)
         except ValidationError as error:
             report["failed"].append((compound, " ".join(error.messages)))
     for compound in Compound.objects.filter(expire_at__lte=now).order_by("expire_at"):
@@ -587,3 +664,61 @@ def compounds_publish_due(*, now=None):
         else:
             compound_unschedule(compound=compound)
     return report
+
+
+# --- People ----------------------------------------------------------------------
+
+
+def editor_roles_set(*, user, roles):
+    """Give `user` exactly these editorial roles ("editor", "reviewer"). Gaining a role opens the admin to them;
+    losing every role closes it again (superusers keep it). Other groups are left alone."""
+    unknown = set(roles) - set(ROLE_GROUPS)
+    if unknown:
+        raise ValidationError(
+            "Unknown role %(roles)s: choose from %(known)s.",
+            params={"roles": ", ".join(sorted(unknown)), "known": ", ".join(ROLE_GROUPS)},
+        )
+    role_groups = {group.name: group for group in Group.objects.filter(name__in=ROLE_GROUPS.values())}
+    missing = set(ROLE_GROUPS.values()) - set(role_groups)
+    if missing:
+        raise ValidationError(
+            "The %(groups)s group is missing: run `python manage.py migrate`, which creates it.",
+            params={"groups": " and ".join(sorted(missing))},
+        )
+    had_role = user.groups.filter(name__in=ROLE_GROUPS.values()).exists()
+    wanted = {role_groups[ROLE_GROUPS[role]] for role in roles}
+    user.groups.remove(*(set(role_groups.values()) - wanted))
+    user.groups.add(*wanted)
+    editor_access_sync(user=user, had_role=had_role)
+    return user
+
+
+def editor_access_sync(*, user, had_role):
+    """Staff status follows the editorial roles: on when the user holds one, off when they lost the last one.
+    `had_role` is whether they held one before the change (None: unknown, so only ever switch it on)."""
+    has_role = user.groups.filter(name__in=ROLE_GROUPS.values()).exists()
+    if has_role and not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    elif had_role and not has_role and user.is_staff and not user.is_superuser:
+        user.is_staff = False
+        user.save(update_fields=["is_staff"])
+    return user
+
+
+@transaction.atomic
+def editor_create(*, username, role, email="", full_name="", password=None):
+    """A new editor or reviewer who can log in at once. Returns (user, password); the password is generated
+    when none is given, for the caller to hand over."""
+    user_model = get_user_model()
+    if user_model.objects.filter(username__iexact=username).exists():
+        raise ValidationError("A user named %(username)s exists already.", params={"username": username})
+    first, _, last = full_name.strip().partition(" ")
+    user = user_model(username=username, email=email, first_name=first, last_name=last.strip())
+    password = password or get_random_string(16)
+    validate_password(password, user)
+    user.set_password(password)
+    user.full_clean()
+    user.save()
+    editor_roles_set(user=user, roles=[role])
+    return user, password

@@ -19,7 +19,15 @@ from .services import compound_revision, constraint_errors_as_messages
 
 IDENTIFIER_FIELDS = ("doi", "pmid", "pmcid", "url")
 # What a finding says beyond which compound, outcome, source and sentence it is about.
-FINDING_DETAILS = ("direction", "magnitude", "population", "species", "study_design", "sample_size")
+FINDING_DETAILS = (
+    "direction",
+    "magnitude",
+    "population",
+    "species",
+    "study_design",
+    "sample_size",
+    "deviation_reason",  # travels with the population or design it explains
+)
 
 
 def _key_matcher(duplicate):

@@ -27,9 +27,11 @@ from import_export import resources, widgets
 from import_export.results import RowResult
 from import_export.tmp_storages import BaseStorage
 
+from evidence.fields import PMIDField
+from evidence.identifiers import normalize_pmid
 from evidence.models import Outcome, Source
 
-from .models import Category, Citation, Compound, PendingImport, RevisionOrigin, UseCase
+from .models import WORKFLOW_FIELDS, Category, Citation, Compound, PendingImport, RevisionOrigin, UseCase
 from .parts import PARTS
 from .permissions import import_refusal
 from .services import (
@@ -43,7 +45,7 @@ from .uploads import utf8_text
 # Cells a spreadsheet program would run as a formula (OWASP CSV injection): exported with a leading apostrophe.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # Never columns: workflow (publishing decides it), bookkeeping, and who-did-what, which revisions record.
-NOT_IMPORTED = {"id", "uid", "status", "live_snapshot", "go_live_at", "expire_at", "scheduled_by", "created_at"}
+NOT_IMPORTED = {"id", "uid", *WORKFLOW_FIELDS, "created_at"}
 NOT_IMPORTED |= {"updated_at", "checked_by", "checked_at", "set_by", "set_at"}
 # Related models a cell names by one natural-key field.
 KEY_FIELD = {Compound: "slug", Category: "slug", Source: "key", Outcome: "slug"}
@@ -138,6 +140,18 @@ class WholeNumberWidget(widgets.IntegerWidget):
             raise ValueError("write a whole number, e.g. 3") from None
 
 
+class PMIDWidget(widgets.IntegerWidget):
+    """A PMID as people paste it (“PMID: 28280289”, a PubMed link), read as the admin form reads it."""
+
+    def clean(self, value, row=None, **kwargs):
+        if isinstance(value, float) and value.is_integer():  # an XLSX number cell
+            value = int(value)
+        try:
+            return normalize_pmid(value)
+        except ValidationError as error:
+            raise ValueError(error.messages[0]) from None
+
+
 class StrictBooleanWidget(widgets.BooleanWidget):
     TRUE_VALUES = [*widgets.BooleanWidget.TRUE_VALUES, "yes", "Yes", "YES"]
     FALSE_VALUES = [*widgets.BooleanWidget.FALSE_VALUES, "no", "No", "NO", ""]
@@ -179,6 +193,8 @@ class MonographResource(resources.ModelResource):
             return StrictBooleanWidget
         if isinstance(f, models.DecimalField):
             return NumberWidget
+        if isinstance(f, PMIDField):
+            return PMIDWidget
         if isinstance(f, models.IntegerField) and not f.is_relation:
             return WholeNumberWidget
         if isinstance(f, models.TextField):

@@ -131,7 +131,23 @@ def compound_references(request, slug, fmt):
         snapshot = published_snapshot_get(slug=slug)
     except ProfileSnapshot.DoesNotExist:
         raise Http404("No published profile at this address.") from None
+    if not snapshot.references:
+        # An empty RIS file has no record to carry the disclaimer; the page offers no download then either.
+        raise Http404("This profile cites no sources: there are no references to download.")
     content_type, render_format = FORMATS[fmt]
     response = HttpResponse(render_format(snapshot.references), content_type=f"{content_type}; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{slug}-references.{fmt}"'
     return response
+
+
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: a reader's stale or foreign form post gets the site's 403 page, disclaimer included.
+
+    The reason stays out of the page: it names the missing token or cookie, which helps nobody reading it.
+    """
+    return render(
+        request,
+        "403.html",
+        {"message": "This form has expired or was not sent from this site."},
+        status=403,
+    )

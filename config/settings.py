@@ -11,6 +11,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from compounds.disclaimer import REQUIRED_DISCLAIMER
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("MONOGRAPH_VAR_DIR", BASE_DIR / "var"))
 
@@ -44,6 +46,8 @@ else:
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must be set (comma-separated) when DJANGO_DEBUG is off.")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+# Django's own CSRF failure page has no disclaimer; readers can reach it by posting a stale form.
+CSRF_FAILURE_VIEW = "compounds.views.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -197,12 +201,26 @@ MARKDOWNX_UPLOAD_CONTENT_TYPES = ("image/jpeg", "image/png")
 MARKDOWNX_UPLOAD_MAX_SIZE = 2 * 1024 * 1024
 MARKDOWNX_MEDIA_PATH = "uploads/"
 
-MONOGRAPH_DISCLAIMER = (
-    "All information on this site is for research and educational purposes only. "
-    "The compounds discussed are not approved by the FDA and are not intended to "
-    "diagnose, treat, cure, or prevent any disease."
-)
+# A site may append to the disclaimer but not shorten it: the check monograph.E001 refuses a setting without
+# the full required text (compounds/disclaimer.py).
+MONOGRAPH_DISCLAIMER = REQUIRED_DISCLAIMER
 MONOGRAPH_PAGE_SIZE = 20
+# Links in e-mails (submitted-for-review notices) start here when no request tells the site's address.
+MONOGRAPH_SITE_URL = os.environ.get("MONOGRAPH_SITE_URL", "http://127.0.0.1:8000")
+
+# E-mail: printed to the console unless an SMTP server is configured (production: set EMAIL_HOST and friends).
+EMAIL_BACKEND = os.environ.get(
+    "DJANGO_EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if os.environ.get("EMAIL_HOST")
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Monograph <monograph@localhost>")
 
 LOGGING = {
     "version": 1,

@@ -2,10 +2,12 @@
 overrides, which are parts of a profile) is administered from the compounds app, which builds on this one."""
 
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count
 from reversion.admin import VersionAdmin
 
+from .identifiers import DOI_PATTERN, PMCID_PATTERN, normalize_doi, normalize_pmcid, normalize_pmid
 from .models import Outcome, Source
 
 
@@ -84,10 +86,19 @@ class SourceAdmin(VersionAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        # PMIDs are integers, so text search misses them: "28280289" or "PMID 28280289" finds the source.
-        digits = search_term.strip().upper().removeprefix("PMID").strip(": ")
-        if digits.isdigit():
-            results |= queryset.filter(pmid=int(digits))
+        # Text search misses a PMID (an integer) and an identifier pasted as a link or with its label: "PMID
+        # 28280289", a PubMed, doi.org or PubMed Central link finds the source.
+        try:
+            pmid = normalize_pmid(search_term)
+        except ValidationError:
+            pmid = None
+        if pmid is not None:
+            results |= queryset.filter(pmid=pmid)
+        doi, pmcid = normalize_doi(search_term), normalize_pmcid(search_term)
+        if DOI_PATTERN.match(doi):
+            results |= queryset.filter(doi=doi)
+        if PMCID_PATTERN.match(pmcid):
+            results |= queryset.filter(pmcid=pmcid)
         return results, may_have_duplicates
 
     @admin.display(description="Title")

@@ -2,8 +2,10 @@
 
 OCEBM 2011 (treatment benefits). Only human studies set the human level:
 animal, in-vitro and in-silico work is preclinical (level 5) and is counted,
-never graded up. An editor's override replaces the shown level, with its
-reason, author and date kept beside the computed one.
+never graded up. A finding counts with its own population and design where an
+editor set them differently from its source; the reason is given with the grade.
+An editor's override replaces the shown level, with its reason, author and date
+kept beside the computed one.
 """
 
 import re
@@ -69,6 +71,30 @@ def finding_level(finding):
     return 5
 
 
+def deviation_note(finding):
+    """How a finding that differs from its source is counted, and the editor's reason; "" when it does not differ.
+
+    E.g. "Kasian et al. 2017: counted as human, randomised controlled trial although the source is recorded as
+    animal, animal study (in vivo): <reason>".
+    """
+    deviations = finding.deviations()
+    if not deviations:
+        return ""
+    ours = ", ".join(value.lower() for _name, value, _source_value in deviations)
+    theirs = ", ".join(source_value.lower() for _name, _value, source_value in deviations)
+    return (
+        f"{short_citation(finding.source)}: counted as {ours} although the source is recorded as {theirs}: "
+        f"{finding.deviation_reason.strip()}"
+    )
+
+
+def short_citation(source):
+    """“Kasian et al. 2017”: a source named in plain text, where no citation number is at hand."""
+    names = [part.strip() for part in (source.authors or "").split(",") if part.strip()]
+    first = names[0].split()[0] if names else "Anon."
+    return f"{first}{' et al.' if len(names) > 1 else ''} {source.year or 'n.d.'}"
+
+
 def _surnames(authors):
     names = [part.strip() for part in re.split(r",|;", authors or "") if part.strip() and "et al" not in part]
     return {name.split()[0].lower() for name in names if name.split()}
@@ -127,6 +153,8 @@ def summarise_outcome(outcome, findings, override=None):
         explanation.append("No human studies: animal and cell studies count as level 5 and never raise a human grade.")
     if animal or in_vitro:
         explanation.append(f"Preclinical: {len(animal)} animal, {len(in_vitro)} in-vitro/in-silico.")
+    # What an editor changed from the sources is shown beside the grade it changed, with their reason.
+    explanation.extend(note for note in map(deviation_note, findings) if note)
     if override is not None:
         explanation.append(
             f"Editor's grade: level {override.level} instead of the computed "

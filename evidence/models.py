@@ -1,9 +1,12 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils.text import capfirst
 
+from .fields import DOIField, PMCIDField, PMIDField
 from .identifiers import (
     normalize_doi,
     normalize_pmcid,
@@ -115,16 +118,27 @@ class Source(models.Model):
     article_number = models.CharField(
         max_length=40, blank=True, help_text="Electronic article number when there are no pages, e.g. 5091027."
     )
-    doi = models.CharField(
+    doi = DOIField(
         "DOI",
         max_length=255,
         blank=True,
         validators=[validate_doi],
-        help_text="Stored without https://doi.org/ and lower-cased, e.g. 10.1155/2017/5091027.",
+        help_text="E.g. 10.1155/2017/5091027. A doi.org link or “doi:” label can be pasted as it is: the DOI is "
+        "stored bare and lower-cased.",
     )
-    pmid = models.PositiveBigIntegerField("PMID", null=True, blank=True, help_text="PubMed ID, digits only.")
-    pmcid = models.CharField(
-        "PMCID", max_length=20, blank=True, validators=[validate_pmcid], help_text="PubMed Central ID, e.g. PMC5322660."
+    pmid = PMIDField(
+        "PMID",
+        null=True,
+        blank=True,
+        help_text="PubMed ID, e.g. 28280289. “PMID: 28280289” or a PubMed link can be pasted as they are.",
+    )
+    pmcid = PMCIDField(
+        "PMCID",
+        max_length=20,
+        blank=True,
+        validators=[validate_pmcid],
+        help_text="PubMed Central ID, e.g. PMC5322660. The digits alone or a PubMed Central link can be pasted as they "
+        "are.",
     )
     url = models.URLField("URL", max_length=500, blank=True, help_text="Where the record or full text can be read.")
     translation_of = models.ForeignKey(
@@ -262,11 +276,6 @@ class Source(models.Model):
         self.pmcid = normalize_pmcid(self.pmcid)
         self.pmid = normalize_pmid(self.pmid)
 
-    def clean_fields(self, exclude=None):
-        # Normalise before field validation so a pasted https://doi.org/… URL is accepted.
-        self.normalize()
-        super().clean_fields(exclude=exclude)
-
     def save(self, *args, **kwargs):
         self.normalize()
         super().save(*args, **kwargs)
@@ -333,6 +342,10 @@ class Outcome(models.Model):
         return (self.slug,)
 
 
+# A finding's study fields that raise or lower its grade: set differently from the source's, they need a reason.
+DEVIATION_FIELDS = ("population", "study_design")
+
+
 class Finding(NaturalKeyModel):
     """One result of one source for one outcome of one compound."""
 
@@ -348,13 +361,26 @@ class Finding(NaturalKeyModel):
         help_text="Effect size when known, e.g. “withdrawal index −39.6% vs −49.3% diazepam”.",
     )
     population = models.CharField(
-        max_length=20, choices=Population.choices, blank=True, help_text="Empty: taken from the source."
+        max_length=20,
+        choices=Population.choices,
+        blank=True,
+        help_text="Empty: taken from the source. Set it only when this finding differs, with the reason.",
     )
     species = models.CharField(max_length=200, blank=True, help_text="Empty: taken from the source.")
     study_design = models.CharField(
-        max_length=40, choices=StudyDesign.choices, blank=True, help_text="Empty: taken from the source."
+        max_length=40,
+        choices=StudyDesign.choices,
+        blank=True,
+        help_text="Empty: taken from the source. Set it only when this finding differs, with the reason.",
     )
     sample_size = models.PositiveIntegerField(null=True, blank=True, help_text="Empty: taken from the source.")
+    deviation_reason = models.TextField(
+        "reason for differing from the source",
+        blank=True,
+        help_text="Why this finding's population or design differs from its source's, e.g. “the paper's "
+        "second experiment was a randomised trial in volunteers”. Needed when either is set; shown to readers "
+        "with the grade, which counts this finding's values instead of the source's.",
+    )
     claim = models.TextField(help_text="The sentence of the profile this finding supports.")
     position = models.PositiveSmallIntegerField(default=0)
 
@@ -367,11 +393,57 @@ class Finding(NaturalKeyModel):
                 fields=["compound", "outcome", "source", "claim"],
                 name="finding_unique",
                 violation_error_message="This finding is already recorded.",
-            )
+            ),
+            # clean() and save() blank a value equal to the source's, so a value still set here differs from it.
+            models.CheckConstraint(
+                condition=(Q(population="") & Q(study_design="")) | ~Q(deviation_reason=""),
+                name="finding_deviation_needs_reason",
+                violation_error_message="A population or study design that differs from the source's needs a "
+                "written reason.",
+            ),
         ]
 
     def __str__(self):
         return f"{self.outcome}: {self.get_direction_display()} ({self.source.key})"
+
+    def clean(self):
+        super().clean()
+        if self.source_id is None:
+            return  # the missing source is reported on its own field
+        self.blank_values_of_source()
+        if self.deviation_reason.strip():
+            return
+        messages = [
+            f"{capfirst(self._meta.get_field(name).verbose_name)} is {ours} but the source says {theirs}: "
+            "give the reason."
+            for name, ours, theirs in self.deviations()
+        ]
+        if messages:
+            raise ValidationError({"deviation_reason": messages})
+
+    def save(self, *args, **kwargs):
+        if self.source_id is not None and (self.population or self.study_design):
+            self.blank_values_of_source()
+        super().save(*args, **kwargs)
+
+    def blank_values_of_source(self):
+        """A value equal to the source's is stored blank: it says nothing the source does not, and would need a
+        reason (see the constraint) for no difference."""
+        for name in DEVIATION_FIELDS:
+            if getattr(self, name) == getattr(self.source, name):
+                setattr(self, name, "")
+
+    def deviations(self):
+        """(field name, this finding's value, the source's value), as labels, for each study field where this
+        finding says something other than its source."""
+        return [
+            (name, self._choice_label(name, getattr(self, name)), self._choice_label(name, getattr(self.source, name)))
+            for name in DEVIATION_FIELDS
+            if getattr(self, name) and getattr(self, name) != getattr(self.source, name)
+        ]
+
+    def _choice_label(self, name, value):
+        return dict(self._meta.get_field(name).flatchoices).get(value, value)
 
     @property
     def effective_population(self):

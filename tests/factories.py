@@ -14,6 +14,9 @@ class UserFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ["username"]
 
     username = factory.Sequence(lambda n: f"user{n}")
+    # People have names: public pages name reviewers by them, never by the login.
+    first_name = factory.LazyAttribute(lambda user: user.username.split(".")[0].capitalize())
+    last_name = "Tester"
     email = factory.LazyAttribute(lambda user: f"{user.username}@example.org")
     password = factory.django.Password("correct horse battery staple")
 

@@ -243,6 +243,20 @@ def test_interactions_from_the_seeds_are_on_the_page_each_cited(page):
     assert 'href="#interactions"' in page.split('<nav id="contents"', 1)[1].split("</nav>", 1)[0]
 
 
+def test_readers_see_the_cioms_band_beside_the_frequency_as_written(page, demo):
+    section = page.split('<section id="side-effects"', 1)[1].split("</section>", 1)[0]
+    frequencies = {
+        text_of(name): text_of(frequency)
+        for name, frequency in re.findall(r'<tr><th scope="row">(.*?)</th><td>(.*?)</td>', section, re.S)
+    }
+    banded = demo.side_effects.exclude(frequency="not_known")
+    assert [(effect.frequency, effect.effect) for effect in banded] == [("common", "Nasal dryness")]
+    assert frequencies["Nasal dryness"] == f"{banded.get().frequency_text} · Common (≥1/100 to <1/10)"
+    # A band that is not known adds nothing to the frequency as written.
+    for effect in demo.side_effects.filter(frequency="not_known"):
+        assert frequencies[effect.effect] == effect.frequency_text
+
+
 def test_check_citations_on_the_demo_reports_only_the_registration_record(capsys):
     with pytest.raises(SystemExit):
         call_command("check_citations")

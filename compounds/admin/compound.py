@@ -3,6 +3,7 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count
+from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.html import format_html_join
 
@@ -10,6 +11,7 @@ from .. import permissions, services
 from ..models import Citation, ComparisonRow, Compound, ProfileSnapshot, RevisionOrigin, Status
 from ..parts import PART_BY_MODEL, PARTS
 from ..plausibility import compound_warnings
+from ..publish_checks import compound_publish_checks
 from ..spreadsheets import PART_RESOURCES, CompoundResource
 from ..validators import citation_keys_resolved
 from . import views
@@ -73,14 +75,54 @@ def submit_for_review(modeladmin, request, queryset):
 
 @admin.action(description="Publish selected profiles", permissions=["publish"])
 def publish(modeladmin, request, queryset):
-    _each(
-        modeladmin,
+    """Show every selected profile's checks first, as the publish page does; publish on confirmation."""
+    compounds = list(queryset.select_related("live_snapshot"))
+    checked = [(compound, compound_publish_checks(compound=compound, user=request.user)) for compound in compounds]
+    digest = "".join(checks.digest for _compound, checks in checked)
+    if request.POST.get("confirm"):
+        acknowledged = bool(request.POST.get("acknowledge"))
+        if request.POST.get("checks_digest") != digest:
+            modeladmin.message_user(
+                request,
+                "The checks changed since the list was shown: nothing was published. Try again.",
+                messages.ERROR,
+            )
+            return None
+        published = unchanged = 0
+        for compound, checks in checked:
+            try:
+                snapshot = services.compound_publish(
+                    compound=compound, user=request.user, acknowledged=checks.warning_messages if acknowledged else ()
+                )
+            except ValidationError as error:
+                modeladmin.message_user(
+                    request, f"{compound} not published: {' '.join(error.messages)}", messages.ERROR
+                )
+                continue
+            published += snapshot.is_new
+            unchanged += not snapshot.is_new
+        if published:
+            modeladmin.message_user(request, f"{published} profile(s) published.", messages.SUCCESS)
+        if unchanged:
+            modeladmin.message_user(
+                request,
+                f"{unchanged} profile(s) had no changes since their live version: nothing published.",
+                messages.INFO,
+            )
+        return None
+    return TemplateResponse(
         request,
-        queryset,
-        services.compound_publish,
-        done_message="{count} profile(s) published.",
-        refused_prefix="Not published: ",
-        refused_level=messages.ERROR,
+        "admin/compounds/compound/publish_selected.html",
+        {
+            **modeladmin.admin_site.each_context(request),
+            "opts": modeladmin.model._meta,
+            "title": f"Publish {len(compounds)} profile(s)",
+            "checked": checked,
+            "checks_digest": digest,
+            "any_warnings": any(checks.warnings for _compound, checks in checked),
+            "publishable": sum(1 for _compound, checks in checked if not checks.errors),
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        },
     )
 
 
@@ -91,6 +133,35 @@ def unpublish(modeladmin, request, queryset):
         services.compound_unpublish(compound=compound, user=request.user)
         count += 1
     modeladmin.message_user(request, f"{count} profile(s) unpublished.", messages.SUCCESS)
+
+
+class PendingChangesFilter(admin.SimpleListFilter):
+    title = "changes to published profiles"
+    parameter_name = "changes"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("pending", "Changes pending (any)"),
+            ("in_review", "Changes in review"),
+            ("not_submitted", "Changes not yet submitted"),
+        ]
+
+    def queryset(self, request, queryset):
+        pending = queryset.published().filter(pending_revisions__gt=0)
+        if self.value() == "pending":
+            return pending
+        if self.value() == "in_review":
+            return pending.filter(review_requested_at__isnull=False)
+        if self.value() == "not_submitted":
+            return pending.filter(review_requested_at__isnull=True)
+        return queryset
+
+
+def _submittable(compound):
+    """A new draft not yet in review, or a published profile with changes not yet submitted."""
+    if compound.is_live:
+        return not compound.review_requested_at and getattr(compound, "pending_revisions", 0) > 0
+    return compound.status != Status.IN_REVIEW
 
 
 def _drop_links_to_deleted_rows(formsets):
@@ -115,16 +186,24 @@ class CompoundAdmin(ProfileFilesAdminMixin, MarkdownAdminMixin, admin.ModelAdmin
     change_list_template = "admin/compounds/compound/change_list.html"
     list_display = [
         "name",
-        "status",
+        "state",
+        "pending_changes",
         "kind",
         "evidence_badge",
         "risk_profile",
         "category_list",
-        "live_version",
         "citation_count",
         "updated_at",
     ]
-    list_filter = ["status", "kind", "categories", "risk_profile", "evidence_level_best", "featured"]
+    list_filter = [
+        "status",
+        PendingChangesFilter,
+        "kind",
+        "categories",
+        "risk_profile",
+        "evidence_level_best",
+        "featured",
+    ]
     search_fields = ["name", "slug", "synonyms__name", "summary", "descriptor"]
     list_select_related = ["live_snapshot"]
     list_per_page = 50
@@ -132,7 +211,15 @@ class CompoundAdmin(ProfileFilesAdminMixin, MarkdownAdminMixin, admin.ModelAdmin
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["parent"]
     filter_horizontal = ["categories"]
-    readonly_fields = ["status", "schedule", "preview_links", "automatic_checks", "created_at", "updated_at"]
+    readonly_fields = [
+        "state",
+        "pending_changes",
+        "schedule",
+        "preview_links",
+        "automatic_checks",
+        "created_at",
+        "updated_at",
+    ]
     actions = [submit_for_review, publish, unpublish]
     save_on_top = True
     inlines = PART_INLINES
@@ -188,7 +275,7 @@ class CompoundAdmin(ProfileFilesAdminMixin, MarkdownAdminMixin, admin.ModelAdmin
         ),
         ("Side effects", {"fields": ["side_effects_note"]}),
         ("Where to buy", {"fields": [("vendor_count_reported", "vendors_checked_on")], "classes": ["collapse"]}),
-        ("Workflow", {"fields": [("status", "schedule"), ("created_at", "updated_at")]}),
+        ("Workflow", {"fields": [("state", "pending_changes"), "schedule", ("created_at", "updated_at")]}),
         (
             "Save this change",
             {
@@ -205,7 +292,19 @@ class CompoundAdmin(ProfileFilesAdminMixin, MarkdownAdminMixin, admin.ModelAdmin
             .get_queryset(request)
             .prefetch_related("categories")
             .annotate(citation_total=Count("citations", distinct=True))
+            .with_pending_changes()
         )
+
+    @admin.display(description="State", ordering="status")
+    def state(self, obj):
+        return obj.state_label
+
+    @admin.display(description="Unpublished changes", ordering="pending_since")
+    def pending_changes(self, obj):
+        if not obj.pk or not obj.is_live or not obj.pending_revisions:
+            return "—"
+        count = obj.pending_revisions
+        return f"changes pending since {obj.pending_since:%Y-%m-%d %H:%M}, {count} revision{'s' if count != 1 else ''}"
 
     @admin.display(description="Evidence", ordering="evidence_level_best")
     def evidence_badge(self, obj):
@@ -214,10 +313,6 @@ class CompoundAdmin(ProfileFilesAdminMixin, MarkdownAdminMixin, admin.ModelAdmin
     @admin.display(description="Categories")
     def category_list(self, obj):
         return ", ".join(category.name for category in obj.categories.all()) or "—"
-
-    @admin.display(description="Live version")
-    def live_version(self, obj):
-        return f"v{obj.live_snapshot.version}" if obj.live_snapshot else "—"
 
     @admin.display(description="Citations", ordering="citation_total")
     def citation_count(self, obj):
@@ -263,8 +358,7 @@ class CompoundAdmin(ProfileFilesAdminMixin, MarkdownAdminMixin, admin.ModelAdmin
             context.update(
                 can_publish=permissions.can_publish(request.user, obj),
                 can_edit=permissions.can_edit(request.user, obj),
-                can_submit=permissions.can_edit(request.user, obj)
-                and obj.status not in (Status.IN_REVIEW, Status.PUBLISHED),
+                can_submit=permissions.can_edit(request.user, obj) and _submittable(obj),
             )
         return super().render_change_form(request, context, add, change, form_url, obj)
 

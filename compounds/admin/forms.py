@@ -6,8 +6,8 @@ from django.utils.html import format_html
 from reversion.models import Revision
 
 from ..models import ComparisonTable, Compound
-from ..selectors import latest_revision_meta
-from ..services import EditConflictError, compound_check_conflict, public_address_taken
+from ..selectors import latest_revision_meta, public_address_taken
+from ..services import EditConflictError, compound_check_conflict
 
 
 class ProfileRevisionForm(forms.ModelForm):
@@ -109,7 +109,44 @@ class ComparisonTableAdminForm(ProfileRevisionForm):
             self._update_errors(error)
 
 
-class PublishForm(forms.Form):
+class AcknowledgeChecksForm(forms.Form):
+    """A workflow step past the automatic checks: errors refuse it, warnings must be acknowledged as shown."""
+
+    acknowledge = forms.BooleanField(
+        required=False,
+        label="I have read the warnings above and publish anyway",
+        help_text="They are stored with the published version.",
+    )
+    checks_digest = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, checks, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.checks = checks
+        self.initial["checks_digest"] = checks.digest
+        if not checks.warnings:
+            del self.fields["acknowledge"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.checks.errors:
+            raise forms.ValidationError("Fix the errors above first: they block publishing.", code="check_errors")
+        if self.checks.warnings:
+            if cleaned.get("checks_digest") != self.checks.digest:
+                raise forms.ValidationError(
+                    "The checks changed since this page was opened (someone saved the profile): read them again.",
+                    code="stale_checks",
+                )
+            if not cleaned.get("acknowledge"):
+                self.add_error("acknowledge", "Tick this to confirm you read the warnings, or fix them first.")
+        return cleaned
+
+    @property
+    def acknowledged(self):
+        """The warnings the reviewer acknowledged, for the service to compare with what it finds."""
+        return self.checks.warning_messages if self.cleaned_data.get("acknowledge") else []
+
+
+class PublishForm(AcknowledgeChecksForm):
     edit_summary = forms.CharField(
         max_length=300,
         required=False,
@@ -119,7 +156,7 @@ class PublishForm(forms.Form):
     )
 
 
-class ScheduleForm(forms.Form):
+class ScheduleForm(AcknowledgeChecksForm):
     go_live_at = forms.DateTimeField(
         required=False,
         label="Publish at",
@@ -132,6 +169,19 @@ class ScheduleForm(forms.Form):
         help_text="Optional: when to take the profile off the site.",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
+
+    field_order = ["go_live_at", "expire_at", "acknowledge"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "acknowledge" in self.fields:
+            self.fields["acknowledge"].label = "I have read the warnings above and schedule the publication anyway"
+
+    def clean(self):
+        # Only a scheduled publication passes the checks; an expiry alone needs none.
+        if not self.data.get("go_live_at"):
+            return forms.Form.clean(self)
+        return super().clean()
 
 
 class RevertForm(forms.Form):

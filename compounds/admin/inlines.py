@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.forms.models import BaseInlineFormSet, InlineForeignKeyField
 from django.forms.utils import ErrorDict
+from django.urls import reverse
+from django.utils.http import urlencode
 from markdownx.widgets import AdminMarkdownxWidget
 
 from ..fields import MarkdownField, is_markdown
@@ -24,8 +26,38 @@ FORMFIELD_OVERRIDES = {
 }
 
 
+class ProfileMarkdownxWidget(AdminMarkdownxWidget):
+    """The markdownx editor of a text on a profile's page. Its preview request names the profile, so the preview
+    can number citations as that profile's page does (markdownx_views.StaffMarkdownifyView)."""
+
+    def __init__(self, attrs=None, compound_id=None):
+        super().__init__(attrs)
+        self.compound_id = compound_id
+
+    def add_markdownx_attrs(self, attrs):
+        attrs = super().add_markdownx_attrs(attrs)
+        # markdownx's script posts each preview to this attribute's URL, read afresh for every request.
+        url = reverse("markdownx_markdownify")
+        if self.compound_id is not None:
+            url = f"{url}?{urlencode({'compound': self.compound_id})}"
+        attrs["data-markdownx-urls-path"] = url
+        return attrs
+
+
 class MarkdownAdminMixin:
     formfield_overrides = FORMFIELD_OVERRIDES
+
+    def preview_compound_id(self, request):
+        """The saved profile whose page this form's Markdown is shown on; None on a profile not saved yet."""
+        if Compound not in (self.model, getattr(self, "parent_model", None)):
+            return None
+        return request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if isinstance(db_field, MarkdownField):
+            widget = ProfileMarkdownxWidget(attrs={"rows": 8}, compound_id=self.preview_compound_id(request))
+            kwargs = {**kwargs, "widget": widget}
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     class Media:
         js = ["compounds/markdownx-inlines.js"]

@@ -103,6 +103,12 @@ class ComparisonTableAdmin(MarkdownAdminMixin, admin.ModelAdmin):
         url = reverse("admin:compounds_compound_change", args=[obj.compound_id])
         return format_html('<a href="{}">{}</a>', url, obj.compound)
 
+    def preview_compound_id(self, request):
+        object_id = request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
+        if object_id is None:
+            return None
+        return ComparisonTable.objects.filter(pk=object_id).values_list("compound_id", flat=True).first()
+
     def has_module_permission(self, request):
         # Not a place to navigate to: tables are reached from their compound's form.
         return request.user.is_superuser

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from evidence.admin import VocabularyAdmin
 
@@ -50,12 +50,31 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(ProfileSnapshot)
 class ProfileSnapshotAdmin(ReadOnlyAdmin):
-    list_display = ["name", "version", "published_at", "published_by_name", "is_live", "citation_count", "edit_summary"]
+    list_display = [
+        "name",
+        "version",
+        "published_at",
+        "published_by_name",
+        "is_live",
+        "citation_count",
+        "warning_count",
+        "edit_summary",
+    ]
     list_filter = ["compound"]
     search_fields = ["name", "edit_summary"]
     date_hierarchy = "published_at"
-    exclude = ["body_html", "header", "linked_compounds"]
-    readonly_fields = ["public_link"]
+    exclude = ["body_html", "header", "linked_compounds", "acknowledged_warnings"]
+    readonly_fields = ["public_link", "warnings_acknowledged"]
+
+    @admin.display(description="Warnings acknowledged")
+    def warning_count(self, obj):
+        return len(obj.acknowledged_warnings)
+
+    @admin.display(description="Warnings acknowledged when publishing")
+    def warnings_acknowledged(self, obj):
+        if not obj.acknowledged_warnings:
+            return "None: every automatic check passed."
+        return format_html_join("", "<p>⚠ {}</p>", ((warning["message"],) for warning in obj.acknowledged_warnings))
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("live_for")

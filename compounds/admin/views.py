@@ -17,6 +17,8 @@ from reversion.models import Version
 
 from .. import documents, permissions, services
 from ..models import Compound, RevisionMeta
+from ..notifications import reviewer_addresses
+from ..publish_checks import compound_publish_checks
 from ..revision_diff import compare_revisions
 from ..selectors import compound_history, latest_revision_meta
 from ..spreadsheets import DatabaseStorage, ImportFileError
@@ -51,6 +53,21 @@ def _revision_of(compound, revision_id):
     if meta.compound_key != compound.pk:
         raise PermissionDenied("That revision belongs to another object.")
     return meta
+
+
+def _revision_before(meta):
+    return (
+        RevisionMeta.objects.select_related("revision__user")
+        .filter(compound_key=meta.compound_key, number__lt=meta.number)
+        .order_by("-number")
+        .first()
+    )
+
+
+def _nothing_before(compound, meta, latest):
+    if meta.revision_id == latest.revision_id:
+        return f"{compound} has only one revision so far: there is nothing to compare yet."
+    return f"r{meta.number} is the first revision of {compound}: choose a later one to compare it with."
 
 
 def history_view(model_admin, request, object_id):
@@ -89,11 +106,24 @@ def compare_view(model_admin, request, object_id):
         if not compound.live_snapshot or not compound.live_snapshot.revision_id:
             messages.info(request, "This profile has no published version to compare with.")
             return redirect("admin:compounds_compound_history", compound.pk)
+        if compound.live_snapshot.revision_id == latest.revision_id:
+            messages.info(
+                request,
+                "The draft is the published version: nothing has changed since, so there is nothing to compare yet.",
+            )
+            return redirect("admin:compounds_compound_history", compound.pk)
         old = _revision_of(compound, compound.live_snapshot.revision_id)
         new = latest
     else:
-        old = _revision_of(compound, request.GET.get("a"))
         new = _revision_of(compound, request.GET.get("b") or latest.revision_id)
+        if request.GET.get("a"):
+            old = _revision_of(compound, request.GET.get("a"))
+        else:
+            # The history form sends no "a" when it lists one revision: compare with the one before, if any.
+            old = _revision_before(new)
+            if old is None:
+                messages.info(request, _nothing_before(compound, new, latest))
+                return redirect("admin:compounds_compound_history", compound.pk)
     if old.number > new.number:
         old, new = new, old
     comparison = compare_revisions(old.revision, new.revision)
@@ -160,6 +190,12 @@ WORKFLOW_ACTIONS = {
 }
 
 
+def _pending(compound):
+    """(revisions since the live version, since when) — for a profile never published, every revision."""
+    annotated = Compound.objects.with_pending_changes().only("pk").get(pk=compound.pk)
+    return annotated.pending_revisions, annotated.pending_since
+
+
 def workflow_view(model_admin, request, object_id, action):
     compound = _compound_or_404(object_id)
     if action not in WORKFLOW_ACTIONS:
@@ -167,28 +203,16 @@ def workflow_view(model_admin, request, object_id, action):
     label, allowed = WORKFLOW_ACTIONS[action]
     if not allowed(request.user, compound):
         raise PermissionDenied
-    form_class = {"publish": PublishForm, "schedule": ScheduleForm}.get(action)
-    form = form_class(request.POST if request.method == "POST" else None) if form_class else None
+    data = request.POST if request.method == "POST" else None
+    checks = None
+    if action in ("publish", "schedule"):
+        checks = compound_publish_checks(compound=compound, user=request.user)
+        form = {"publish": PublishForm, "schedule": ScheduleForm}[action](data, checks=checks)
+    else:
+        form = None
     if request.method == "POST" and (form is None or form.is_valid()):
-        data = form.cleaned_data if form else {}
         try:
-            if action == "publish":
-                snapshot = services.compound_publish(
-                    compound=compound, user=request.user, edit_summary=data["edit_summary"]
-                )
-                messages.success(request, f"{compound} is published as version {snapshot.version}.")
-            elif action == "unpublish":
-                services.compound_unpublish(compound=compound, user=request.user)
-                messages.success(request, f"{compound} is no longer public. Its published versions are kept.")
-            elif action == "submit":
-                services.compound_submit_for_review(compound=compound, user=request.user)
-                messages.success(request, f"{compound} is waiting for a reviewer.")
-            elif action == "schedule":
-                services.compound_schedule(compound=compound, user=request.user, **data)
-                messages.success(request, f"Schedule saved for {compound}.")
-            else:
-                services.compound_unschedule(compound=compound, user=request.user)
-                messages.success(request, f"Schedule cancelled for {compound}.")
+            _workflow_step(request, compound, action, form)
         except ValidationError as error:
             if form is not None:
                 form.add_error(None, error)
@@ -197,11 +221,66 @@ def workflow_view(model_admin, request, object_id, action):
                 return redirect("admin:compounds_compound_change", compound.pk)
         else:
             return redirect("admin:compounds_compound_change", compound.pk)
+    pending_revisions, pending_since = _pending(compound)
     return TemplateResponse(
         request,
         "admin/compounds/compound/workflow.html",
-        _context(model_admin, request, compound, f"{label}: {compound}", action=action, label=label, form=form),
+        _context(
+            model_admin,
+            request,
+            compound,
+            f"{label}: {compound}",
+            action=action,
+            label=label,
+            form=form,
+            checks=checks,
+            pending_revisions=pending_revisions,
+            pending_since=pending_since,
+        ),
     )
+
+
+def _workflow_step(request, compound, action, form):
+    data = form.cleaned_data if form is not None else {}
+    if action == "publish":
+        snapshot = services.compound_publish(
+            compound=compound, user=request.user, edit_summary=data["edit_summary"], acknowledged=form.acknowledged
+        )
+        if snapshot.is_new:
+            messages.success(request, f"{compound} is published as version {snapshot.version}.")
+        else:
+            messages.info(
+                request,
+                f"Nothing was published: {compound} has no changes readers would see since version {snapshot.version}.",
+            )
+    elif action == "unpublish":
+        services.compound_unpublish(compound=compound, user=request.user)
+        messages.success(request, f"{compound} is no longer public. Its published versions are kept.")
+    elif action == "submit":
+        services.compound_submit_for_review(
+            compound=compound, user=request.user, base_url=request.build_absolute_uri("/")
+        )
+        what = "Its changes are" if compound.is_live else "It is"
+        if reviewer_addresses():
+            messages.success(request, f"{compound} was submitted. {what} waiting for a reviewer, who was e-mailed.")
+        else:
+            messages.warning(
+                request,
+                f"{compound} was submitted. {what} waiting for a reviewer, but no reviewer has an e-mail address: "
+                "tell them yourself, or ask an administrator to add their addresses.",
+            )
+    elif action == "schedule":
+        services.compound_schedule(
+            compound=compound,
+            user=request.user,
+            go_live_at=data["go_live_at"],
+            expire_at=data["expire_at"],
+            acknowledged=form.acknowledged,
+        )
+        messages.success(request, f"Schedule saved for {compound}.")
+    else:
+        services.compound_unschedule(compound=compound, user=request.user)
+        messages.success(request, f"Schedule cancelled for {compound}.")
 
 
 def recover_list_view(model_admin, request):

@@ -82,6 +82,22 @@ class SideEffectFrequency(models.TextChoices):
     VERY_RARE = "very_rare", "Very rare (< 1/10,000)"
     NOT_KNOWN = "not_known", "Not known"
 
+    @property
+    def band(self):
+        """The category with its full CIOMS definition, as readers see it, e.g. "Uncommon (≥1/1,000 to <1/100)";
+        "" when not known. (The labels, the admin's menu, give the lower bound only: changing them is a migration.)"""
+        definition = CIOMS_DEFINITIONS.get(self)
+        return f"{self.label.split(' (')[0]} ({definition})" if definition else ""
+
+
+CIOMS_DEFINITIONS = {
+    SideEffectFrequency.VERY_COMMON: "≥1/10",
+    SideEffectFrequency.COMMON: "≥1/100 to <1/10",
+    SideEffectFrequency.UNCOMMON: "≥1/1,000 to <1/100",
+    SideEffectFrequency.RARE: "≥1/10,000 to <1/1,000",
+    SideEffectFrequency.VERY_RARE: "<1/10,000",
+}
+
 
 class TimePhase(models.TextChoices):
     ONSET = "onset", "Onset"

@@ -6,8 +6,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import F, Q
-from django.db.models.functions import Lower
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 
 from ..fields import MarkdownField
@@ -51,7 +51,16 @@ class Category(models.Model):
 
 
 # Changed only by the publishing services; editorial saves and reverts leave them alone.
-WORKFLOW_FIELDS = ("status", "live_snapshot", "go_live_at", "expire_at", "scheduled_by")
+WORKFLOW_FIELDS = (
+    "status",
+    "live_snapshot",
+    "go_live_at",
+    "expire_at",
+    "scheduled_by",
+    "scheduled_acknowledged",
+    "review_requested_at",
+    "review_requested_by",
+)
 
 
 def published_q(prefix=""):
@@ -66,6 +75,25 @@ class CompoundQuerySet(models.QuerySet):
     def published(self):
         """Profiles readers may see."""
         return self.filter(published_q())
+
+    def with_pending_changes(self):
+        """Annotate `pending_revisions` and `pending_since`: revisions recorded after the live version's (every
+        revision, for a profile never published). One subquery each, whatever the number of profiles."""
+        from .revisions import RevisionMeta
+
+        later = RevisionMeta.objects.filter(
+            compound_key=OuterRef("pk"), revision_id__gt=Coalesce(OuterRef("live_snapshot__revision_id"), 0)
+        )
+        return self.annotate(
+            pending_revisions=Coalesce(
+                Subquery(later.order_by().values("compound_key").annotate(n=Count("*")).values("n")), 0
+            ),
+            pending_since=Subquery(later.order_by("number").values("revision__date_created")[:1]),
+        )
+
+    def changes_pending(self):
+        """Published profiles whose draft has changed since the live version."""
+        return self.published().with_pending_changes().filter(pending_revisions__gt=0)
 
 
 class CompoundManager(models.Manager.from_queryset(CompoundQuerySet)):
@@ -241,6 +269,29 @@ class Compound(models.Model):
         serialize=False,
         help_text="Reviewer who scheduled the publication; recorded as its publisher.",
     )
+    scheduled_acknowledged = models.JSONField(
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="Warnings the reviewer acknowledged when scheduling; new ones stop the scheduled publication.",
+    )
+    review_requested_at = models.DateTimeField(
+        "submitted for review",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When an editor last submitted the draft (or a published profile's changes) for review.",
+    )
+    review_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+        serialize=False,
+        help_text="Editor who submitted it.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -335,6 +386,24 @@ class Compound(models.Model):
     def is_live(self):
         """published_q() for an instance in memory."""
         return self.status == Status.PUBLISHED and self.live_snapshot_id is not None
+
+    @property
+    def changes_in_review(self):
+        """A published profile whose draft changes were submitted for review and not yet published."""
+        return self.is_live and self.review_requested_at is not None
+
+    @property
+    def state_label(self):
+        """The workflow state as editors read it: "Published v3 · changes in review". Whether changes are pending
+        is known when the instance comes from `with_pending_changes()`."""
+        if not self.is_live:
+            return self.get_status_display()
+        label = f"Published v{self.live_snapshot.version}"
+        if self.changes_in_review:
+            return f"{label} · changes in review"
+        if getattr(self, "pending_revisions", 0):
+            return f"{label} · changes pending"
+        return label
 
     @property
     def public_url(self):

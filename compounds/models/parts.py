@@ -441,6 +441,14 @@ class SideEffect(CompoundChild):
     def frequency_display(self):
         return self.frequency_text or self.get_frequency_display()
 
+    @property
+    def frequency_band(self):
+        """The CIOMS band and its definition, shown to readers beside the frequency as written; "" if not known."""
+        try:
+            return SideEffectFrequency(self.frequency).band
+        except ValueError:
+            return ""
+
 
 class Interaction(CompoundChild):
     """What is known about combining the compound with another substance, as drug references list it."""

@@ -66,6 +66,11 @@ class ProfileSnapshot(models.Model):
     edit_summary = models.CharField(max_length=300, blank=True)
     minor = models.BooleanField(default=False, help_text="Minor versions are hidden from the public change log.")
     references = models.JSONField(default=list, help_text="The reference list as data, for RIS/BibTeX/CSL-JSON export.")
+    acknowledged_warnings = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The automatic checks' warnings the reviewer read and published anyway.",
+    )
     linked_compounds = models.ManyToManyField(
         Compound,
         blank=True,

@@ -1,6 +1,6 @@
 from django import template
-from django.conf import settings
 
+from compounds.disclaimer import site_disclaimer
 from compounds.profile_links import link_html
 
 register = template.Library()
@@ -8,8 +8,8 @@ register = template.Library()
 
 @register.simple_tag
 def disclaimer():
-    """The research-only disclaimer; read from settings so it also renders in 500 pages (no context there)."""
-    return settings.MONOGRAPH_DISCLAIMER
+    """The research-only disclaimer; needs no context, so it also renders in 400 and 500 pages (none there)."""
+    return site_disclaimer()
 
 
 @register.simple_tag

@@ -22,8 +22,8 @@ from compounds.documents import (
 from compounds.models import Category, Compound, RevisionMeta
 from compounds.page import profile_build
 from compounds.selectors import compound_for_profile
-from compounds.services import compound_publish
 from evidence.models import Source
+from tests.workflow import publish_acknowledging
 
 DOCUMENTS = Path(__file__).resolve().parents[2] / "fixtures" / "documents"
 SEED = (DOCUMENTS / "selank-structured-000.txt").read_text()
@@ -87,13 +87,13 @@ def published_page(client):
 def test_seed_000_imports_exports_and_imports_again_into_an_empty_database_with_the_same_page(client):
     report = profile_document_import(text=SEED, file_name="000.txt")
     assert report.created
-    compound_publish(compound=Compound.objects.get(slug="selank"))
+    publish_acknowledging(compound=Compound.objects.get(slug="selank"))
     first = published_page(client)
     exported = profile_document_export(data=profile_data_published(Compound.objects.get(slug="selank")))
 
     empty_the_database()
     profile_document_import(text=exported, file_name="selank.md")
-    compound_publish(compound=Compound.objects.get(slug="selank"))
+    publish_acknowledging(compound=Compound.objects.get(slug="selank"))
 
     assert published_page(client) == first
     again = profile_document_export(data=profile_data_published(Compound.objects.get(slug="selank")))
@@ -103,7 +103,7 @@ def test_seed_000_imports_exports_and_imports_again_into_an_empty_database_with_
 def test_the_published_version_is_exported_not_unpublished_changes_in_the_draft(reviewer):
     profile_document_import(text=SEED, file_name="000.txt")
     selank = Compound.objects.get(slug="selank")
-    compound_publish(compound=selank, user=reviewer)
+    publish_acknowledging(compound=selank, user=reviewer)
     selank.refresh_from_db()
     selank.what_is_this = "An unpublished rewrite."
     selank.save_content()
@@ -207,7 +207,7 @@ def test_an_import_records_one_revision_and_a_dry_run_nothing(editor):
 
 def test_only_reviewers_may_import_into_a_published_profile(editor, reviewer):
     profile_document_import(text=SEED, file_name="000.txt")
-    compound_publish(compound=Compound.objects.get(slug="selank"), user=reviewer)
+    publish_acknowledging(compound=Compound.objects.get(slug="selank"), user=reviewer)
     with pytest.raises(ValidationError, match="only reviewers"):
         profile_document_import(text=SEED, file_name="000.txt", user=editor)
     report = profile_document_import(text=SEED.replace("LOW", "MODERATE"), file_name="000.txt", user=reviewer)

@@ -22,7 +22,8 @@ def public_urls():
     for snapshot in ProfileSnapshot.objects.live():
         base = f"/compounds/{snapshot.slug}/"
         urls += [base, f"{base}history/", f"{base}v/{snapshot.version}/"]
-        urls += [f"{base}references.{fmt}" for fmt in ("ris", "bib", "json")]
+        if snapshot.references:  # a profile citing nothing has no download
+            urls += [f"{base}references.{fmt}" for fmt in ("ris", "bib", "json")]
     urls += [category.get_absolute_url() for category in Category.objects.all()]
     return urls
 

@@ -5,11 +5,12 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.db import connection
 
 from compounds.integrity import build_report
 from compounds.models import ComparisonRow, ComparisonTable, Interaction, Section, Specification
 from compounds.services import compound_publish, compound_revision
-from evidence.models import Verification
+from evidence.models import Source, Verification
 from tests.factories import CompoundFactory, DosingProtocolFactory, SectionFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
@@ -71,7 +72,10 @@ def test_duplicates_by_title_and_year_are_reported():
 
 def test_duplicates_by_doi_are_reported_even_with_pasted_punctuation():
     SourceFactory(key="a", doi="10.1000/xyz")
-    SourceFactory(key="b", doi="10.1000/xyz.")  # passes the unique constraint, but is the same DOI
+    # Written before pasted punctuation was stripped: passes the unique constraint, but is the same DOI.
+    SourceFactory(key="b", doi="10.1000/other")
+    with connection.cursor() as cursor:  # the ORM would strip the full stop
+        cursor.execute(f"UPDATE {Source._meta.db_table} SET doi = %s WHERE key = %s", ["10.1000/xyz.", "b"])
     duplicates = [p for p in build_report().problems if p.kind == "duplicate"]
     assert any(p.subject == "@a, @b" and "DOI" in p.detail for p in duplicates)
 

@@ -5,10 +5,11 @@ import re
 
 import pytest
 
-from compounds.models import Compound, Interaction, InteractionBasis, InteractionSeverity
+from compounds.models import Compound, Interaction, InteractionBasis, InteractionSeverity, SideEffect
 from compounds.page import profile_build, profile_citations
 from compounds.parts import PAGE, profile_prefetch
 from compounds.services import compound_publish, compound_revision
+from evidence.models import Finding, Outcome, Population, StudyDesign
 from tests.factories import CompoundFactory, SourceFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_data")]
@@ -73,3 +74,35 @@ def test_an_interaction_shows_what_happens_how_bad_on_what_evidence_with_its_cit
     assert 'href="#ref-1"' in section and "Both act on GABA-A receptors." in section
     assert InteractionSeverity.MAJOR.label in section and InteractionBasis.HUMAN.label in section
     assert 'href="#interactions"' in html  # in the contents
+
+
+def test_the_evidence_table_gives_the_reason_a_finding_differs_from_its_source(client):
+    source = SourceFactory(
+        key="trial2021", population=Population.ANIMAL, study_design=StudyDesign.ANIMAL, authors="Roe R", year=2021
+    )
+    compound = CompoundFactory(name="Graded", slug="graded")
+    with compound_revision(compound=compound, edit_summary="Findings"):
+        Finding.objects.create(
+            compound=compound,
+            outcome=Outcome.objects.get(slug="anxiety"),
+            source=source,
+            claim="Less anxious.",
+            population=Population.HUMAN,
+            deviation_reason="Its second part was a trial in 40 volunteers.",
+        )
+    compound_publish(compound=compound)
+    html = client.get("/compounds/graded/").content.decode()
+    section = html.split('id="evidence"', 1)[1].split("</section>", 1)[0]
+    assert (
+        "Roe 2021: counted as human although the source is recorded as animal: "
+        "Its second part was a trial in 40 volunteers." in section
+    )
+
+
+def test_a_side_effect_without_a_frequency_as_written_shows_its_cioms_band_or_not_known():
+    compound = CompoundFactory(name="Banded", slug="banded")
+    SideEffect.objects.create(compound=compound, position=1, effect="Dizziness", frequency="uncommon")
+    SideEffect.objects.create(compound=compound, position=2, effect="Rash")
+    section = profile_build(prefetched("banded")).render_body().split('id="side-effects"', 1)[1]
+    assert '<th scope="row">Dizziness</th><td>Uncommon (≥1/1,000 to &lt;1/100)</td>' in section
+    assert '<th scope="row">Rash</th><td>Not known</td>' in section

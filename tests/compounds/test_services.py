@@ -54,6 +54,8 @@ def test_publish_freezes_a_version_with_rendered_html_and_reviewer():
     assert snapshot.version == 1 and snapshot.published_by_name == "Rita Reviewer"
     assert 'id="ref-1"' in snapshot.body_html and "Evidence" in snapshot.body_html
     assert Citation.objects.get(compound=compound).source == source
+    compound.summary = "Changed."
+    compound.save_content()
     assert compound_publish(compound=compound).version == 2
 
 
@@ -289,7 +291,7 @@ def test_publish_scheduled_publishes_and_expires_exactly_what_is_due(reviewer_us
     assert not expiring.is_live and expiring.status == Status.UNPUBLISHED
 
     again = compounds_publish_due(now=now + timedelta(minutes=11))
-    assert again == {"published": [], "expired": [], "failed": []}
+    assert again == {"published": [], "unchanged": [], "expired": [], "failed": []}
     assert due.snapshots.count() == 1
 
 

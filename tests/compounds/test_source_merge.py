@@ -85,6 +85,18 @@ def test_findings_both_sources_carry_are_merged_into_one(duplicated):
     assert latest_meta(second).origin == RevisionOrigin.MERGE
 
 
+def test_a_merged_finding_keeps_the_reason_for_the_population_it_takes_from_the_other(duplicated):
+    keep, duplicate, _first, second = duplicated
+    outcome = Outcome.objects.get(slug="anxiety")
+    Finding.objects.create(compound=second, outcome=outcome, source=keep, claim="x")
+    Finding.objects.filter(source=duplicate).update(population="human", deviation_reason="Volunteers, not rats.")
+
+    source_merge(keep=keep, duplicates=[duplicate])
+
+    [finding] = Finding.objects.all()
+    assert (finding.source, finding.population, finding.deviation_reason) == (keep, "human", "Volunteers, not rats.")
+
+
 def test_findings_that_disagree_stop_the_merge_with_the_reason_and_change_nothing(duplicated):
     keep, duplicate, first, second = duplicated
     outcome = Outcome.objects.get(slug="anxiety")

@@ -16,6 +16,7 @@ from compounds.spreadsheets import (
     spreadsheet_export,
     spreadsheet_import,
 )
+from evidence.models import Source
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_data")]
 
@@ -296,3 +297,28 @@ def test_a_sources_import_records_one_revision_of_the_changed_sources(reviewer):
     meta = RevisionMeta.objects.filter(compound__isnull=True).order_by("-pk").first()
     assert (meta.origin, meta.origin_detail, meta.revision.user) == ("import", "rows.csv: 2 source(s)", reviewer)
     assert meta.revision.version_set.count() == 2
+
+
+def test_a_sources_import_reads_identifiers_as_pasted(reviewer):
+    report = run(
+        "sources",
+        "key,title,doi,pmid,pmcid\n"
+        "pasted-2025,Pasted,doi: https://doi.org/10.1000/Pasted.,PMID: 40000001,"
+        "https://www.ncbi.nlm.nih.gov/pmc/articles/PMC7000001/\n"
+        "linked-2025,Linked,10.1000/linked,https://pubmed.ncbi.nlm.nih.gov/40000002/,pmcid: pmc7000002\n",
+        user=reviewer,
+    )
+    assert report.ok, report.errors
+    stored_ids = Source.objects.filter(key__in=["pasted-2025", "linked-2025"]).order_by("-key")
+    assert list(stored_ids.values_list("doi", "pmid", "pmcid")) == [
+        ("10.1000/pasted", 40000001, "PMC7000001"),
+        ("10.1000/linked", 40000002, "PMC7000002"),
+    ]
+
+
+def test_a_pmid_an_import_cannot_read_names_row_column_and_value():
+    report = run("sources", "key,title,pmid\npasted-2025,Pasted,PMID 4000000l\n")
+    assert report.errors == [
+        "Row 2, column “pmid”, value “PMID 4000000l”: “PMID 4000000l” is not a PMID. Give the PubMed number, "
+        "e.g. 28280289, or paste the PubMed link."
+    ]

@@ -135,3 +135,50 @@ def test_override_replaces_the_shown_level_and_keeps_reason_and_computed(compoun
 def test_override_needs_a_written_reason(compound, anxiety):
     with pytest.raises(IntegrityError), transaction.atomic():
         OutcomeGrade.objects.create(compound=compound, outcome=anxiety, level=2, reason="")
+
+
+def test_a_finding_set_differently_from_its_source_counts_as_set_and_says_why(compound, anxiety):
+    source = SourceFactory(
+        population=Population.ANIMAL, study_design=StudyDesign.ANIMAL, authors="Kasian A, Kolomin T", year=2017
+    )
+    Finding.objects.create(
+        compound=compound,
+        outcome=anxiety,
+        source=source,
+        claim="x",
+        population=Population.HUMAN,
+        study_design=StudyDesign.RCT,
+        deviation_reason="The paper's second experiment randomised 62 patients.",
+    )
+    [row] = summary_of(compound)
+    assert row.human_level == 2
+    assert (
+        "Kasian et al. 2017: counted as human, randomised controlled trial although the source is recorded as "
+        "animal, animal study (in vivo): The paper's second experiment randomised 62 patients."
+    ) in row.explanation
+
+
+def test_only_the_fields_that_differ_are_explained(compound, anxiety):
+    source = SourceFactory(
+        population=Population.HUMAN, study_design=StudyDesign.CASE_SERIES, authors="Doe J", year=2020
+    )
+    Finding.objects.create(
+        compound=compound,
+        outcome=anxiety,
+        source=source,
+        claim="x",
+        study_design=StudyDesign.COHORT,
+        deviation_reason="Patients were followed up for a year.",
+    )
+    [row] = summary_of(compound)
+    assert row.human_level == 3
+    assert row.explanation[1] == (
+        "Doe 2020: counted as cohort / follow-up study although the source is recorded as case series / case "
+        "report: Patients were followed up for a year."
+    )
+
+
+def test_findings_taken_from_their_source_add_no_explanation(compound, anxiety):
+    finding(compound, anxiety, population=Population.HUMAN, design=StudyDesign.RCT, n=400)
+    [row] = summary_of(compound)
+    assert not any("counted as" in line for line in row.explanation)

@@ -1,10 +1,11 @@
 import pytest
+from django import forms
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from evidence.identifiers import normalize_doi, normalize_pmcid, normalize_pmid
-from evidence.models import Source
-from tests.factories import SourceFactory
+from evidence.models import Direction, Finding, Outcome, Population, Source, StudyDesign
+from tests.factories import CompoundFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -77,3 +78,96 @@ def test_invalid_doi_and_pmcid_are_rejected_by_validation():
 def test_translated_title_is_shown_in_brackets():
     source = SourceFactory.build(title="", translated_title="The anxiolytic action", language="ru")
     assert source.display_title == "[The anxiolytic action]"
+
+
+# --- A finding that differs from its source -----------------------------------------------------------------
+
+
+@pytest.fixture
+def animal_source():
+    return SourceFactory(population=Population.ANIMAL, study_design=StudyDesign.ANIMAL)
+
+
+@pytest.fixture
+def finding_of(animal_source):
+    compound, outcome = CompoundFactory(), Outcome.objects.create(name="Anxiety", slug="anxiety")
+
+    def build(**fields):
+        return Finding(compound=compound, outcome=outcome, source=animal_source, claim="Less anxious.", **fields)
+
+    return build
+
+
+FindingForm = forms.modelform_factory(
+    Finding,
+    fields=["compound", "outcome", "source", "direction", "population", "study_design", "deviation_reason", "claim"],
+)
+
+
+def finding_form(finding, **changes):
+    data = {
+        "compound": finding.compound_id,
+        "outcome": finding.outcome_id,
+        "source": finding.source_id,
+        "direction": Direction.BENEFIT,
+        "claim": finding.claim,
+        **changes,
+    }
+    return FindingForm(data=data)
+
+
+def test_a_population_differing_from_the_source_needs_a_reason_on_the_reason_field(finding_of):
+    form = finding_form(finding_of(), population=Population.HUMAN)
+    assert not form.is_valid()
+    assert form.errors == {"deviation_reason": ["Population is Human but the source says Animal: give the reason."]}
+
+
+def test_each_differing_field_is_named_with_what_the_source_says(finding_of):
+    finding = finding_of(population=Population.HUMAN, study_design=StudyDesign.RCT)
+    with pytest.raises(ValidationError) as error:
+        finding.full_clean()
+    assert error.value.message_dict == {
+        "deviation_reason": [
+            "Population is Human but the source says Animal: give the reason.",
+            "Study design is Randomised controlled trial but the source says Animal study (in vivo): give the reason.",
+        ]
+    }
+
+
+def test_a_differing_value_with_a_reason_is_kept(finding_of):
+    form = finding_form(
+        finding_of(), population=Population.HUMAN, deviation_reason="The paper's second experiment was in volunteers."
+    )
+    assert form.is_valid(), form.errors
+    finding = form.save()
+    finding.refresh_from_db()
+    assert (finding.population, finding.effective_population) == (Population.HUMAN, Population.HUMAN)
+
+
+def test_a_value_equal_to_the_sources_is_stored_blank_and_needs_no_reason(finding_of):
+    form = finding_form(finding_of(), population=Population.ANIMAL, study_design=StudyDesign.ANIMAL)
+    assert form.is_valid(), form.errors
+    finding = form.save()
+    finding.refresh_from_db()
+    assert (finding.population, finding.study_design) == ("", "")
+
+
+def test_saving_stores_a_value_equal_to_the_sources_blank(finding_of):
+    finding = finding_of(population=Population.ANIMAL, study_design=StudyDesign.RCT, deviation_reason="Randomised.")
+    finding.save()
+    finding.refresh_from_db()
+    assert (finding.population, finding.study_design) == ("", StudyDesign.RCT)
+
+
+def test_the_database_refuses_a_differing_value_without_a_reason(finding_of):
+    with pytest.raises(IntegrityError, match="finding_deviation_needs_reason"), transaction.atomic():
+        finding_of(study_design=StudyDesign.RCT).save()
+
+
+def test_the_constraint_says_what_is_missing(finding_of):
+    finding = finding_of(population=Population.HUMAN)
+    with pytest.raises(ValidationError) as error:
+        finding.validate_constraints()
+    assert error.value.messages == [
+        "A population or study design that differs from the source's needs a written reason."
+    ]

@@ -13,9 +13,11 @@ class Command(BaseCommand):
         report = compounds_publish_due()
         for compound in report["published"]:
             self.stdout.write(f"Published {compound.name} (version {compound.live_snapshot.version}).")
+        for compound in report["unchanged"]:
+            self.stdout.write(f"{compound.name}: no changes since the live version; nothing was published.")
         for compound in report["expired"]:
             self.stdout.write(f"Unpublished {compound.name} (expired).")
-        if not report["published"] and not report["expired"] and not report["failed"]:
+        if not any(report.values()):
             self.stdout.write("Nothing due.")
         if report["failed"]:
             raise CommandError(

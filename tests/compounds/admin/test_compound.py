@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from compounds.models import Citation, Compound, Interaction, Status
-from compounds.services import compound_publish, compound_schedule
+from compounds.services import compound_schedule
 from evidence.models import Outcome, OutcomeGrade, Source
 from tests.admin_forms import (
     add_inline_row,
@@ -25,6 +25,7 @@ from tests.admin_forms import (
     row_prefix,
 )
 from tests.factories import CompoundFactory, DosingProtocolFactory
+from tests.workflow import publish_acknowledging
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_data")]
 
@@ -149,6 +150,23 @@ def test_grade_override_without_a_reason_is_an_error_on_its_row(admin_client, de
     grades = response.content.decode().split('id="outcome_grades-group"', 1)[1].split('id="citations-group"', 1)[0]
     assert "This field is required." in grades
     assert not OutcomeGrade.objects.filter(compound=demo).exists()
+
+
+def test_a_finding_set_differently_from_its_source_needs_a_reason_on_its_row(admin_client, demo):
+    finding = demo.findings.get(source__key="kasian2017")
+    data = form_data(admin_client, change_url(demo))
+    data["edit_summary"] = "Count the trial as human"
+    prefix = row_prefix(data, "findings", finding)
+    data[f"{prefix}-population"] = "human"
+    response = admin_client.post(change_url(demo), data)
+    assert response.status_code == 200
+    findings = response.content.decode().split('id="findings-group"', 1)[1].split('-group"', 1)[0]
+    assert "Population is Human but the source says Animal: give the reason." in findings
+
+    data[f"{prefix}-deviation_reason"] = "Its second part was a trial in volunteers."
+    assert admin_client.post(change_url(demo), data).status_code == 302
+    finding.refresh_from_db()
+    assert (finding.population, finding.deviation_reason) == ("human", "Its second part was a trial in volunteers.")
 
 
 def test_grade_override_records_who_set_it(admin_client, demo, superuser):
@@ -288,7 +306,8 @@ def test_bulk_submit_for_review_says_which_were_already_on_their_way(client, dem
     html = run_action(client, "submit_for_review", draft, demo).content.decode()
     draft.refresh_from_db()
     assert draft.status == Status.IN_REVIEW
-    assert "1 profile(s) submitted for review." in html and "Selank is already published." in html
+    assert "1 profile(s) submitted for review." in html
+    assert "Selank has no changes since the published version 1: there is nothing to review." in html
 
 
 def test_bulk_publish_publishes_what_it_can_and_names_what_it_cannot(client, reviewer):
@@ -296,9 +315,22 @@ def test_bulk_publish_publishes_what_it_can_and_names_what_it_cannot(client, rev
     broken = CompoundFactory(name="Broken")
     broken.sections.create(title="T", anchor="t", body="Claim [@missing2020].")
     client.force_login(reviewer)
-    html = run_action(client, "publish", good, broken).content.decode()
+    confirm = run_action(client, "publish", good, broken)
+    assert "Broken cites unknown source keys: @missing2020." in confirm.content.decode()
+    good.refresh_from_db()
+    assert not good.is_live  # the list of checks comes first
+    html = client.post(
+        reverse("admin:compounds_compound_changelist"),
+        {
+            "action": "publish",
+            "_selected_action": [good.pk, broken.pk],
+            "confirm": "yes",
+            "checks_digest": confirm.context["checks_digest"],
+        },
+        follow=True,
+    ).content.decode()
     assert "1 profile(s) published." in html
-    assert "Not published: Broken cites unknown source keys: @missing2020." in html
+    assert "Broken not published: Broken cites unknown source keys: @missing2020." in html
     good.refresh_from_db(), broken.refresh_from_db()
     assert good.is_live and not broken.is_live
 
@@ -346,7 +378,7 @@ def test_a_save_resolves_every_citation_key_with_one_query(admin_client, demo):
 
 def test_publishing_after_a_save_still_renders_the_whole_page(admin_client, demo):
     assert admin_save(admin_client, demo, what_is_this="Reworded introduction [@kasian2017].").status_code == 302
-    snapshot = compound_publish(compound=demo)
+    snapshot = publish_acknowledging(compound=demo)
     assert "Reworded introduction" in snapshot.body_html and 'id="ref-1"' in snapshot.body_html
     assert Interaction.objects.filter(compound=demo).count() == 3
 

@@ -24,7 +24,7 @@ from compounds.models import (
 from compounds.parts import PART_BY_MODEL, PARTS
 from compounds.services import compound_revision
 from evidence.models import Source
-from tests.admin_forms import form_data, revisions_of, row_prefix
+from tests.admin_forms import form_data, messages_of, revisions_of, row_prefix
 from tests.factories import CompoundFactory, OutcomeGradeFactory, SourceFactory, VendorOfferFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_data")]
@@ -270,3 +270,41 @@ def test_a_comparison_table_page_refuses_an_anchor_another_table_of_the_profile_
     assert response.status_code == 200
     assert "Another comparison table of this compound uses this anchor." in response.content.decode()
     assert revisions_of(demo).count() == before
+
+
+# --- Comparing revisions -----------------------------------------------------------------------------------
+
+
+def compare(client, compound, **params):
+    return client.get(reverse("admin:compounds_compound_compare", args=[compound.pk]), params, follow=True)
+
+
+@pytest.mark.parametrize("with_b", [False, True], ids=["plain-url", "history-form"])
+def test_comparing_the_only_revision_says_there_is_nothing_to_compare_yet(admin_client, demo, with_b):
+    assert revisions_of(demo).count() == 1
+    # The history form sends only "b" when it lists one revision.
+    params = {"b": revisions_of(demo).get().revision_id} if with_b else {}
+    response = compare(admin_client, demo, **params)
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0] == reverse("admin:compounds_compound_history", args=[demo.pk])
+    assert "Selank has only one revision so far: there is nothing to compare yet." in messages_of(response)
+
+
+def test_comparing_with_the_published_version_when_it_is_the_only_revision_says_so(admin_client, demo):
+    assert revisions_of(demo).get().revision_id == demo.live_snapshot.revision_id
+    response = compare(admin_client, demo, published="1")
+    assert response.redirect_chain[-1][0] == reverse("admin:compounds_compound_history", args=[demo.pk])
+    assert (
+        "The draft is the published version: nothing has changed since, so there is nothing to compare yet."
+        in messages_of(response)
+    )
+
+
+def test_comparing_without_an_older_revision_compares_with_the_one_before(admin_client, demo):
+    with compound_revision(compound=demo, edit_summary="New intro"):
+        demo.what_is_this = "A brand new introduction."
+        demo.save_content()
+    response = compare(admin_client, demo)
+    assert not response.redirect_chain
+    assert "Compare r1 with r2: Selank" in response.content.decode()
+    assert "brand new introduction" in response.content.decode()

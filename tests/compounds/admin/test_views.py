@@ -13,7 +13,7 @@ from reversion.models import Version
 
 from compounds.models import Compound, RevisionOrigin, Status
 from compounds.services import compound_publish, compound_revision, compound_schedule
-from tests.admin_forms import messages_of, revisions_of
+from tests.admin_forms import form_data, messages_of, revisions_of, row_prefix
 from tests.factories import CompoundFactory, DosingProtocolFactory, SectionFactory, StaffFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_data")]
@@ -135,7 +135,7 @@ def test_compare_with_published_explains_when_nothing_is_published(admin_client)
     assert "This profile has no published version to compare with." in messages_of(response)
 
 
-@pytest.mark.parametrize("params", [{"a": "abc"}, {"a": "999999"}, {}])
+@pytest.mark.parametrize("params", [{"a": "abc"}, {"a": "999999"}, {"b": "999999"}])
 def test_compare_with_an_unknown_revision_is_not_found(admin_client, demo, params):
     assert admin_client.get(reverse("admin:compounds_compound_compare", args=[demo.pk]), params).status_code == 404
 
@@ -220,7 +220,7 @@ def test_editors_may_not_take_a_reviewers_step(client, demo, editor, action):
 def test_each_step_asks_for_confirmation_first(client, demo, reviewer):
     client.force_login(reviewer)
     publish = client.get(workflow_url(demo, "publish")).content.decode()
-    assert "Public change note" in publish and "see what changed" in publish
+    assert "Public change note" in publish and "No changes since the live version 1." in publish
     assert "will no longer be visible to readers" in client.get(workflow_url(demo, "unpublish")).content.decode()
     assert "Publish at" in client.get(workflow_url(demo, "schedule")).content.decode()
     assert demo.snapshots.count() == 1  # a GET changes nothing
@@ -231,7 +231,13 @@ def test_reviewer_publishes_from_the_workflow_page_and_readers_see_it(client, de
         demo.what_is_this = "Reviewed introduction."
         demo.save_content()
     client.force_login(reviewer)
-    response = client.post(workflow_url(demo, "publish"), {"edit_summary": "New introduction"}, follow=True)
+    page = client.get(workflow_url(demo, "publish"))
+    digest = page.context["form"].checks.digest
+    response = client.post(
+        workflow_url(demo, "publish"),
+        {"edit_summary": "New introduction", "acknowledge": "on", "checks_digest": digest},
+        follow=True,
+    )
     assert response.redirect_chain[-1][0] == change_url(demo)
     assert "Selank is published as version 2." in messages_of(response)
     client.logout()
@@ -254,20 +260,27 @@ def test_a_too_long_change_note_is_a_form_error(client, demo, reviewer):
     assert demo.snapshots.count() == 1
 
 
-def test_submit_for_review_moves_a_draft_to_the_reviewers(client, editor):
+def test_submit_for_review_moves_a_draft_to_the_reviewers(reviewer, client, editor):
     draft = CompoundFactory(name="Drafty", slug="drafty")
     client.force_login(editor)
     response = client.post(workflow_url(draft, "submit"), follow=True)
-    assert "Drafty is waiting for a reviewer." in messages_of(response)
+    assert "Drafty was submitted. It is waiting for a reviewer, who was e-mailed." in messages_of(response)
     draft.refresh_from_db()
     assert draft.status == Status.IN_REVIEW
+
+
+def test_submitting_when_no_reviewer_has_an_address_says_nobody_was_told(client, editor):
+    draft = CompoundFactory(name="Quiet", slug="quiet")
+    client.force_login(editor)
+    response = client.post(workflow_url(draft, "submit"), follow=True)
+    assert any("no reviewer has an e-mail address" in message for message in messages_of(response))
 
 
 def test_a_step_without_a_form_that_is_refused_returns_to_the_profile_with_the_reason(client, demo, editor):
     client.force_login(editor)
     response = client.post(workflow_url(demo, "submit"), follow=True)
     assert response.redirect_chain[-1][0] == change_url(demo)
-    assert any("already published" in message for message in messages_of(response))
+    assert any("no changes since the published version 1" in message for message in messages_of(response))
     demo.refresh_from_db()
     assert demo.status == Status.PUBLISHED
 
@@ -382,3 +395,78 @@ def test_staff_without_a_role_may_not_see_history_compare_revert_preview_or_reco
     assert client.get(reverse("admin:compounds_compound_recoverlist")).status_code == 403
     assert client.get(workflow_url(demo, "submit")).status_code == 403
     assert client.get("/compounds/selank/preview/").status_code == 403
+
+
+def test_the_publish_page_lists_the_checks_and_needs_the_warnings_acknowledged(client, demo, reviewer):
+    with compound_revision(compound=demo, user=reviewer, edit_summary="Vaguer dose"):
+        demo.dosing_protocols.filter(name="As-needed").update(amount_text="lots")
+    client.force_login(reviewer)
+    page = client.get(workflow_url(demo, "publish"))
+    html = page.content.decode()
+    assert "Changes pending since" in html and "1 revision after the live version" in html
+    assert "Protocol “As-needed”: the dose as written, “lots”, states no amount" in html
+    assert "1 of 13 cited sources are unverified" in html
+    digest = page.context["form"].checks.digest
+    refused = client.post(workflow_url(demo, "publish"), {"checks_digest": digest})
+    assert "Tick this to confirm you read the warnings" in refused.content.decode()
+    stale = client.post(workflow_url(demo, "publish"), {"checks_digest": "0" * 16, "acknowledge": "on"})
+    assert "The checks changed since this page was opened" in stale.content.decode()
+    assert demo.snapshots.count() == 1
+    client.post(workflow_url(demo, "publish"), {"checks_digest": digest, "acknowledge": "on"})
+    snapshot = demo.snapshots.get(version=2)
+    assert "dose_text_no_amount" in {warning["code"] for warning in snapshot.acknowledged_warnings}
+    record = client.get(reverse("admin:compounds_profilesnapshot_change", args=[snapshot.pk])).content.decode()
+    assert "Warnings acknowledged when publishing" in record and "“lots”, states no amount" in record
+
+
+def test_the_publish_button_is_disabled_with_the_reason_while_errors_block(client, reviewer):
+    broken = CompoundFactory(name="Broken", what_is_this="As shown [@no-such-source].")
+    client.force_login(reviewer)
+    html = client.get(workflow_url(broken, "publish")).content.decode()
+    assert "1 error blocks publishing" in html and "Publish is blocked until the errors above are fixed." in html
+    assert "disabled" in html
+
+
+def test_publishing_an_unchanged_live_profile_from_the_page_says_nothing_was_published(client, demo, reviewer):
+    client.force_login(reviewer)
+    digest = client.get(workflow_url(demo, "publish")).context["form"].checks.digest
+    response = client.post(workflow_url(demo, "publish"), {"checks_digest": digest, "acknowledge": "on"}, follow=True)
+    assert "Nothing was published: Selank has no changes readers would see since version 1." in messages_of(response)
+    assert demo.snapshots.count() == 1
+
+
+def test_the_list_shows_pending_changes_and_filters_them(client, demo, editor, reviewer):
+    with compound_revision(compound=demo, user=editor, edit_summary="Tweak"):
+        demo.summary = "A tweaked summary."
+        demo.save_content()
+    client.force_login(editor)
+    client.post(workflow_url(demo, "submit"))
+    client.force_login(reviewer)
+    changelist = reverse("admin:compounds_compound_changelist")
+    html = client.get(changelist, {"changes": "in_review"}).content.decode()
+    assert "Published v1 · changes in review" in html and "changes pending since" in html
+    rows = client.get(changelist, {"changes": "pending"}).context["cl"].result_list
+    assert [c.slug for c in rows] == ["selank"]
+    assert not client.get(changelist, {"changes": "not_submitted"}).context["cl"].result_list
+    form = client.get(change_url(demo)).content.decode()
+    assert "Published v1 · changes in review" in form and "Compare with the live version" in form
+
+
+def test_a_dose_text_that_disagrees_is_a_warning_when_saving(client, demo, editor):
+    client.force_login(editor)
+    data = form_data(client, change_url(demo))
+    prefix = row_prefix(data, "dosing_protocols", demo.dosing_protocols.get(name="As-needed"))
+    data[f"{prefix}-amount_text"] = "lots"
+    data["edit_summary"] = "Vaguer"
+    response = client.post(change_url(demo), data, follow=True)
+    assert any("states no amount" in message for message in messages_of(response))
+
+
+def test_bulk_publish_shows_each_profiles_checks_first(client, demo, reviewer):
+    client.force_login(reviewer)
+    response = client.post(
+        reverse("admin:compounds_compound_changelist"), {"action": "publish", "_selected_action": [demo.pk]}
+    )
+    html = response.content.decode()
+    assert "Automatic checks: Selank" in html and "1 of 13 cited sources are unverified" in html
+    assert 'name="acknowledge"' in html and demo.snapshots.count() == 1
