@@ -7,12 +7,22 @@ structured amount, so what readers see and what the numbers say cannot drift apa
 import re
 from decimal import Decimal, InvalidOperation
 
-UNITS = {"µg": "mcg", "μg": "mcg", "ug": "mcg", "mcg": "mcg", "mg": "mg", "g": "g", "iu": "IU"}
+UNITS = {
+    "µg": "mcg",
+    "μg": "mcg",
+    "ug": "mcg",
+    "mcg": "mcg",
+    "mg": "mg",
+    "g": "g",
+    "gram": "g",
+    "grams": "g",
+    "iu": "IU",
+}
 NUMBER = r"\d{1,3}(?:,\d{3})+(?!\d)|\d+(?:[.,]\d+)?"
-_UNIT = r"µg|μg|ug|mcg|mg|g|iu"
+_UNIT = r"µg|μg|ug|mcg|mg|grams?|g|iu"
 DOSE_RE = re.compile(
     rf"(?P<low>{NUMBER})\s*(?P<unit1>{_UNIT})?(?:\s*(?:-|–|—|to)\s*(?P<high>{NUMBER}))?"
-    rf"\s*(?P<unit>{_UNIT})?(?P<per_kg>\s*/\s*kg)?\b",
+    rf"\s*(?P<unit>{_UNIT})?(?P<per_kg>\s*(?:/|per)\s*kg)?\b",
     re.IGNORECASE,
 )
 # Mass units compared in micrograms; IU and per-kg amounts compare only with the same unit.

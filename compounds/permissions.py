@@ -49,4 +49,4 @@ def can_preview(user, compound):
 def public_name(user):
     """How public pages name a reviewer: their full name, never the login name (which is half a password).
     "" for a user without a name: the page then names nobody."""
-    return user.get_full_name().strip() if user is not None else ""
+    return user.get_full_name().strip()[:150] if user is not None else ""

@@ -8,13 +8,13 @@ itself all read this one list, so none of them can publish past a check the othe
 import hashlib
 from dataclasses import dataclass, field
 
-from evidence.models import Verification
+from evidence.models import UNEXPLAINED_DEVIATION, Verification
 
 from .integrity import duplicate_groups
 from .page import profile_build
 from .permissions import public_name
 from .plausibility import compound_warnings
-from .selectors import compound_for_profile, public_address_taken
+from .selectors import compound_for_profile, latest_revision_meta, public_address_taken
 
 ERROR, WARNING = "error", "warning"
 
@@ -33,6 +33,7 @@ class Check:
 @dataclass
 class PublishChecks:
     checks: list = field(default_factory=list)
+    revision_id: int | None = None  # the draft they were made on
 
     def add(self, level, code, message):
         self.checks.append(Check(level, code, message))
@@ -51,8 +52,10 @@ class PublishChecks:
 
     @property
     def digest(self):
-        """Names this list of warnings: an acknowledgement given on a page that showed another list is stale."""
-        return hashlib.sha256("\n".join(sorted(self.warning_messages)).encode()).hexdigest()[:16]
+        """Names this list of warnings on this draft: an acknowledgement given on a page that showed another list,
+        or the same list on an older draft (someone saved since), is stale."""
+        text = "\n".join([str(self.revision_id), *sorted(self.warning_messages)])
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def unacknowledged(self, acknowledged):
         return [message for message in self.warning_messages if message not in set(acknowledged or ())]
@@ -105,6 +108,14 @@ def profile_publish_checks(*, profile, built, user=None):
     for group in duplicate_groups(sources):
         keys = ", ".join(f"@{source.key}" for source in group["sources"])
         result.add(WARNING, "duplicate_sources", f"Possibly one paper cited twice: {keys} — {group['why']}")
+    placeholders = [finding for finding in profile.findings.all() if finding.deviation_reason == UNEXPLAINED_DEVIATION]
+    if placeholders:
+        result.add(
+            WARNING,
+            "deviation_unexplained",
+            f"{len(placeholders)} finding(s) count another population or design than their source's with the "
+            f"placeholder reason “{UNEXPLAINED_DEVIATION}”, which readers would see: write the real reason.",
+        )
     if user is not None and not public_name(user):
         result.add(
             WARNING,
@@ -118,4 +129,7 @@ def profile_publish_checks(*, profile, built, user=None):
 def compound_publish_checks(*, compound, user=None):
     """Build the draft and check it: what the publish page shows."""
     profile = compound_for_profile(pk=compound.pk)
-    return profile_publish_checks(profile=profile, built=profile_build(profile), user=user)
+    checks = profile_publish_checks(profile=profile, built=profile_build(profile), user=user)
+    latest = latest_revision_meta(compound_id=compound.pk)
+    checks.revision_id = latest.revision_id if latest else None
+    return checks

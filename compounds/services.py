@@ -459,6 +459,8 @@ def _same_as_live(live, profile, built, body_html):
         and live.featured == profile.featured
         and live.header == built.header
         and live.body_html == body_html
+        and live.citation_count == len(built.registry.references)
+        and live.references == [{"number": ref["number"], **ref["source"]} for ref in built.body["references"]]
         and {c.pk for c in live.categories.all()} == {c.pk for c in profile.categories.all()}
     )
 
@@ -624,6 +626,8 @@ def compound_schedule(*, compound, user=None, go_live_at=None, expire_at=None, n
     values = {"go_live_at": go_live_at, "expire_at": expire_at, "scheduled_by": user, "scheduled_acknowledged": []}
     if go_live_at is not None:
         checks = compound_publish_checks(compound=compound, user=user)
+        if checks.errors:
+            raise ValidationError([ValidationError(check.message, code=check.code) for check in checks.errors])
         unacknowledged = checks.unacknowledged(acknowledged)
         if unacknowledged:
             raise ValidationError(
@@ -656,6 +660,8 @@ def compounds_publish_due(*, now=None):
             )
             report["published" if snapshot.is_new else "unchanged"].append(compound)
         except ValidationError as error:
+            # Not retried: a warning that goes away later must not publish days late without a reviewer.
+            _write_workflow(compound, {"go_live_at": None, "scheduled_acknowledged": []})
             report["failed"].append((compound, " ".join(error.messages)))
     for compound in Compound.objects.filter(expire_at__lte=now).order_by("expire_at"):
         if compound.is_live:

@@ -346,6 +346,10 @@ class Outcome(models.Model):
 DEVIATION_FIELDS = ("population", "study_design")
 
 
+# What migration 0006 wrote where a finding already differed from its source: a publish check asks for the real one.
+UNEXPLAINED_DEVIATION = "Recorded before reasons were required; check against the source."
+
+
 class Finding(NaturalKeyModel):
     """One result of one source for one outcome of one compound."""
 

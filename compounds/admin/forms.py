@@ -132,6 +132,9 @@ class AcknowledgeChecksForm(forms.Form):
             raise forms.ValidationError("Fix the errors above first: they block publishing.", code="check_errors")
         if self.checks.warnings:
             if cleaned.get("checks_digest") != self.checks.digest:
+                # The page shown again carries the current checks, so the next submit can pass.
+                self.data = self.data.copy()
+                self.data["checks_digest"] = self.checks.digest
                 raise forms.ValidationError(
                     "The checks changed since this page was opened (someone saved the profile): read them again.",
                     code="stale_checks",

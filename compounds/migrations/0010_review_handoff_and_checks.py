@@ -24,12 +24,13 @@ def grant_category_permissions(apps, schema_editor):
 
 
 def reviewer_names_not_logins(apps, schema_editor):
-    """Public pages showed the login name of a reviewer without a full name; show their name or nothing."""
+    """Public pages showed the login name of a reviewer without a full name; show their name or nothing. Versions
+    that carry a name keep it, as it was when they were published."""
     ProfileSnapshot = apps.get_model("compounds", "ProfileSnapshot")
     for snapshot in ProfileSnapshot.objects.filter(published_by__isnull=False).select_related("published_by"):
         user = snapshot.published_by
-        name = f"{user.first_name} {user.last_name}".strip()
-        if snapshot.published_by_name != name:
+        name = f"{user.first_name} {user.last_name}".strip()[:150]
+        if snapshot.published_by_name == user.username and name != user.username:
             snapshot.published_by_name = name
             snapshot.save(update_fields=["published_by_name"])
 

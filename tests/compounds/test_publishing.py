@@ -52,6 +52,8 @@ def edit(compound, user=None, **changes):
         ("0.5 mg", (Decimal("0.5"), None, "mg")),
         ("10 mcg/kg", (Decimal(10), None, "mcg/kg")),
         ("1,000 IU", (Decimal(1000), None, "IU")),
+        ("10 mcg per kg", (Decimal(10), None, "mcg/kg")),
+        ("1 gram", (Decimal(1), None, "g")),
         ("lots", None),
         ("2-3 sprays", None),
     ],
@@ -141,6 +143,16 @@ def test_the_public_page_names_the_reviewer_never_the_login(client):
 # --- Publishing nothing ----------------------------------------------------------
 
 
+def test_a_change_only_the_reference_downloads_show_is_published():
+    compound = CompoundFactory()
+    source = SourceFactory(key="only-in-downloads")
+    SectionFactory(compound=compound, body="Claim [@only-in-downloads].")
+    compound_publish(compound=compound)
+    source.url = "https://example.org/full-text"  # with a DOI the page links the DOI; the RIS file has the URL
+    source.save()
+    assert compound_publish(compound=compound).is_new
+
+
 def test_publishing_with_no_change_since_the_live_version_publishes_nothing():
     compound = CompoundFactory()
     first = compound_publish(compound=compound)
@@ -189,6 +201,42 @@ def test_a_scheduled_publication_goes_past_the_warnings_acknowledged_and_no_othe
     report = compounds_publish_due(now=now + timedelta(hours=2))
     [(failed, reason)] = report["failed"]
     assert failed == compound and "Also vague" in reason and not compound.snapshots.exists()
+    compound.refresh_from_db()
+    assert compound.go_live_at is None  # not retried: a reviewer schedules it again
+
+
+def test_a_profile_with_errors_cannot_be_scheduled():
+    compound = CompoundFactory()
+    SectionFactory(compound=compound, body="Claim [@nowhere2020].")
+    with pytest.raises(ValidationError, match="@nowhere2020"):
+        compound_schedule(compound=compound, go_live_at=timezone.now() + timedelta(hours=1))
+
+
+def test_a_save_since_the_checks_were_read_makes_them_stale_even_with_the_same_warnings():
+    compound = CompoundFactory()
+    DosingProtocolFactory(compound=compound, name="Vague", amount_text="lots")
+    edit(compound, summary="First")
+    before = compound_publish_checks(compound=compound)
+    edit(compound, summary="Second")
+    after = compound_publish_checks(compound=compound)
+    assert before.warning_messages == after.warning_messages and before.digest != after.digest
+
+
+def test_a_placeholder_reason_from_the_migration_is_a_warning():
+    from evidence.models import UNEXPLAINED_DEVIATION, Finding, Outcome, Population
+
+    compound = CompoundFactory()
+    source = SourceFactory(population=Population.ANIMAL)
+    outcome = Outcome.objects.create(name="Calm", slug="calm")
+    Finding.objects.create(
+        compound=compound,
+        outcome=outcome,
+        source=source,
+        claim="Calmer.",
+        population=Population.HUMAN,
+        deviation_reason=UNEXPLAINED_DEVIATION,
+    )
+    assert "deviation_unexplained" in codes(compound_publish_checks(compound=compound))
 
 
 # --- Hand-off of changes to a live profile ---------------------------------------

@@ -298,8 +298,9 @@ def test_publish_scheduled_publishes_and_expires_exactly_what_is_due(reviewer_us
 def test_publish_scheduled_reports_what_could_not_be_published(reviewer_user):
     now = timezone.now()
     broken = CompoundFactory(slug="broken")
-    Section.objects.create(compound=broken, title="T", anchor="t", body="Claim [@missing].")
     compound_schedule(compound=broken, user=reviewer_user, go_live_at=now + timedelta(minutes=1), now=now)
+    # Broken after scheduling, the way a raw import could.
+    Section.objects.create(compound=broken, title="T", anchor="t", body="Claim [@missing].")
     report = compounds_publish_due(now=now + timedelta(minutes=2))
     [(compound, reason)] = report["failed"]
     assert compound == broken and "@missing" in reason

@@ -220,7 +220,7 @@ def test_editors_may_not_take_a_reviewers_step(client, demo, editor, action):
 def test_each_step_asks_for_confirmation_first(client, demo, reviewer):
     client.force_login(reviewer)
     publish = client.get(workflow_url(demo, "publish")).content.decode()
-    assert "Public change note" in publish and "No changes since the live version 1." in publish
+    assert "Public change note" in publish and "No profile edits since the live version 1." in publish
     assert "will no longer be visible to readers" in client.get(workflow_url(demo, "unpublish")).content.decode()
     assert "Publish at" in client.get(workflow_url(demo, "schedule")).content.decode()
     assert demo.snapshots.count() == 1  # a GET changes nothing
@@ -411,6 +411,7 @@ def test_the_publish_page_lists_the_checks_and_needs_the_warnings_acknowledged(c
     assert "Tick this to confirm you read the warnings" in refused.content.decode()
     stale = client.post(workflow_url(demo, "publish"), {"checks_digest": "0" * 16, "acknowledge": "on"})
     assert "The checks changed since this page was opened" in stale.content.decode()
+    assert f'value="{digest}"' in stale.content.decode()  # so the page shown again can be submitted
     assert demo.snapshots.count() == 1
     client.post(workflow_url(demo, "publish"), {"checks_digest": digest, "acknowledge": "on"})
     snapshot = demo.snapshots.get(version=2)
