@@ -8,6 +8,8 @@ itself all read this one list, so none of them can publish past a check the othe
 import hashlib
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
+
 from evidence.models import UNEXPLAINED_DEVIATION, Verification
 
 from .integrity import duplicate_groups
@@ -59,6 +61,18 @@ class PublishChecks:
 
     def unacknowledged(self, acknowledged):
         return [message for message in self.warning_messages if message not in set(acknowledged or ())]
+
+    def refuse_unless_acknowledged(self, acknowledged, *, refusal):
+        """Raise the errors, or the warnings not in `acknowledged` after `refusal` (what is refused and why)."""
+        if self.errors:
+            raise ValidationError([ValidationError(check.message, code=check.code) for check in self.errors])
+        unacknowledged = self.unacknowledged(acknowledged)
+        if unacknowledged:
+            raise ValidationError(
+                "%(refusal)s: %(warnings)s",
+                code="unacknowledged_warnings",
+                params={"refusal": refusal, "warnings": " ".join(unacknowledged)},
+            )
 
 
 def profile_publish_checks(*, profile, built, user=None):

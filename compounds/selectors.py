@@ -57,6 +57,12 @@ def latest_revision_meta(*, compound_id):
     )
 
 
+def compound_pending_changes(*, compound_id):
+    """(revisions since the live version, since when) — for a profile never published, every revision."""
+    annotated = Compound.objects.with_pending_changes().only("pk").get(pk=compound_id)
+    return annotated.pending_revisions, annotated.pending_since
+
+
 def compound_history(*, compound_id):
     """Revision list of a compound, newest first, in one query."""
     return (

@@ -478,15 +478,9 @@ def compound_publish(*, compound, user=None, edit_summary="", acknowledged=()):
     profile = compound_for_profile(pk=compound.pk)
     built = profile_build(profile)
     checks = profile_publish_checks(profile=profile, built=built, user=user)
-    if checks.errors:
-        raise ValidationError([ValidationError(check.message, code=check.code) for check in checks.errors])
-    unacknowledged = checks.unacknowledged(acknowledged)
-    if unacknowledged:
-        raise ValidationError(
-            "%(name)s was not published: acknowledge these warnings first: %(warnings)s",
-            code="unacknowledged_warnings",
-            params={"name": compound.name, "warnings": " ".join(unacknowledged)},
-        )
+    checks.refuse_unless_acknowledged(
+        acknowledged, refusal=f"{compound.name} was not published: acknowledge these warnings first"
+    )
     if not _citations_match(profile, built.registry):
         # Sources changed since the last save (a new DOI resolves a key, say): record the new citation list, which
         # recording a revision brings in step with the Markdown.
@@ -626,15 +620,9 @@ def compound_schedule(*, compound, user=None, go_live_at=None, expire_at=None, n
     values = {"go_live_at": go_live_at, "expire_at": expire_at, "scheduled_by": user, "scheduled_acknowledged": []}
     if go_live_at is not None:
         checks = compound_publish_checks(compound=compound, user=user)
-        if checks.errors:
-            raise ValidationError([ValidationError(check.message, code=check.code) for check in checks.errors])
-        unacknowledged = checks.unacknowledged(acknowledged)
-        if unacknowledged:
-            raise ValidationError(
-                "Acknowledge these warnings to schedule the publication: %(warnings)s",
-                code="unacknowledged_warnings",
-                params={"warnings": " ".join(unacknowledged)},
-            )
+        checks.refuse_unless_acknowledged(
+            acknowledged, refusal="Acknowledge these warnings to schedule the publication"
+        )
         values["scheduled_acknowledged"] = checks.warning_messages
     return _write_workflow(compound, values, caller)
 

@@ -90,14 +90,19 @@ def deviation_note(finding):
 
 def short_citation(source):
     """“Kasian et al. 2017”: a source named in plain text, where no citation number is at hand."""
-    names = [part.strip() for part in (source.authors or "").split(",") if part.strip()]
+    names = _author_names(source.authors)
     first = names[0].split()[0] if names else "Anon."
-    return f"{first}{' et al.' if len(names) > 1 else ''} {source.year or 'n.d.'}"
+    more = len(names) > 1 or "et al" in (source.authors or "")
+    return f"{first}{' et al.' if more else ''} {source.year or 'n.d.'}"
+
+
+def _author_names(authors):
+    """“Kasian A, Kolomin T; et al.” → ["Kasian A", "Kolomin T"]."""
+    return [part.strip() for part in re.split(r",|;", authors or "") if part.strip() and "et al" not in part]
 
 
 def _surnames(authors):
-    names = [part.strip() for part in re.split(r",|;", authors or "") if part.strip() and "et al" not in part]
-    return {name.split()[0].lower() for name in names if name.split()}
+    return {name.split()[0].lower() for name in _author_names(authors)}
 
 
 def from_one_group(sources):

@@ -20,7 +20,7 @@ from ..models import Compound, RevisionMeta
 from ..notifications import reviewer_addresses
 from ..publish_checks import compound_publish_checks
 from ..revision_diff import compare_revisions
-from ..selectors import compound_history, latest_revision_meta
+from ..selectors import compound_history, compound_pending_changes, latest_revision_meta
 from ..spreadsheets import DatabaseStorage, ImportFileError
 from .forms import PublishForm, RevertForm, ScheduleForm
 
@@ -190,12 +190,6 @@ WORKFLOW_ACTIONS = {
 }
 
 
-def _pending(compound):
-    """(revisions since the live version, since when) — for a profile never published, every revision."""
-    annotated = Compound.objects.with_pending_changes().only("pk").get(pk=compound.pk)
-    return annotated.pending_revisions, annotated.pending_since
-
-
 def workflow_view(model_admin, request, object_id, action):
     compound = _compound_or_404(object_id)
     if action not in WORKFLOW_ACTIONS:
@@ -221,7 +215,7 @@ def workflow_view(model_admin, request, object_id, action):
                 return redirect("admin:compounds_compound_change", compound.pk)
         else:
             return redirect("admin:compounds_compound_change", compound.pk)
-    pending_revisions, pending_since = _pending(compound)
+    pending_revisions, pending_since = compound_pending_changes(compound_id=compound.pk)
     return TemplateResponse(
         request,
         "admin/compounds/compound/workflow.html",
