@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.core import checks
 
 from .checks import disclaimer_check
@@ -15,3 +16,11 @@ class CompoundsConfig(AppConfig):
 
         register_models()
         checks.register(disclaimer_check, "monograph")
+
+
+class MonographAdminConfig(admin_apps.AdminConfig):
+    """django.contrib.admin with Monograph's site (its index is the editors' dashboard). INSTALLED_APPS names this
+    class in place of "django.contrib.admin"; `default = False` keeps CompoundsConfig the compounds app's config."""
+
+    default = False
+    default_site = "compounds.admin_site.MonographAdminSite"

@@ -54,6 +54,7 @@ class Form:
     """How a part's rows are edited on the compound form (an admin inline)."""
 
     fields: tuple
+    tab: str  # the compound form's tab the rows are edited in (compounds.admin.tabs)
     stacked: bool = False  # one row per box (long text) rather than one table line per row
     autocomplete: tuple = ()
     prepopulated: tuple = ()  # (field, (source fields…)) pairs, e.g. an anchor from a title
@@ -145,7 +146,7 @@ PAGE = (
         model=Synonym,
         in_body=False,  # "Also known as" in the header
         toc=Toc.NONE,
-        form=Form(fields=("position", "name", "kind")),
+        form=Form(tab="overview", fields=("position", "name", "kind")),
         summary_fields=("name", "kind"),
     ),
     Block(
@@ -162,7 +163,7 @@ PAGE = (
         anchor="specifications",
         toc=Toc.NONE,
         compound_fields=("sequence", "n_terminus", "c_terminus", "molecular_formula", "molecular_weight"),
-        form=Form(fields=("position", "label", "value")),
+        form=Form(tab="tables", fields=("position", "label", "value")),
         summary_fields=("label", "value"),
     ),
     Part(
@@ -173,7 +174,9 @@ PAGE = (
         level=3,
         toc=Toc.NONE,
         form=Form(
-            fields=(("position", "jurisdiction", "authority"), ("state", "year", "verified_on"), "note"), stacked=True
+            tab="overview",
+            fields=(("position", "jurisdiction", "authority"), ("state", "year", "verified_on"), "note"),
+            stacked=True,
         ),
         summary_fields=("jurisdiction", "state", "year", "verified_on"),
     ),
@@ -183,7 +186,7 @@ PAGE = (
         heading="Glossary",
         anchor="glossary",
         toc=Toc.NONE,
-        form=Form(fields=("position", "term", "meaning")),
+        form=Form(tab="tables", fields=("position", "term", "meaning")),
         summary_fields=("term", "meaning"),
     ),
     Block(key="contents", heading="Contents", anchor="contents", toc=Toc.NONE),
@@ -192,6 +195,7 @@ PAGE = (
         model=Section,
         toc=Toc.ROWS,
         form=Form(
+            tab="text",
             fields=(("position", "level", "title", "anchor"), "body"),
             stacked=True,
             prepopulated=(("anchor", ("title",)),),
@@ -205,6 +209,7 @@ PAGE = (
         select_related=("other_compound__live_snapshot",),
         children=(Child(model=ComparisonRow, relation="rows", parent_field="table"),),
         form=Form(
+            tab="tables",
             fields=(
                 ("position", "title", "anchor"),
                 ("row_header", "subject_label", "other_label", "other_compound"),
@@ -225,7 +230,10 @@ PAGE = (
         anchor="use-cases",
         prefetch=(Prefetch("protocols", queryset=DosingProtocol.objects.order_by("position", "id")),),
         form=Form(
-            fields=(("position", "title", "anchor"), "body"), stacked=True, prepopulated=(("anchor", ("title",)),)
+            tab="dosing",
+            fields=(("position", "title", "anchor"), "body"),
+            stacked=True,
+            prepopulated=(("anchor", ("title",)),),
         ),
         summary_fields=("title",),
     ),
@@ -245,6 +253,7 @@ PAGE = (
             "cycling",
         ),
         form=Form(
+            tab="dosing",
             fields=(
                 ("position", "name", "in_summary", "use_case"),
                 ("amount_low", "amount_high", "unit", "amount_text"),
@@ -261,7 +270,7 @@ PAGE = (
         heading="Timing and Administration",
         anchor="administration",
         compound_fields=("route", "route_rationale"),
-        form=Form(fields=("position", "route", "text")),
+        form=Form(tab="dosing", fields=("position", "route", "text")),
         summary_fields=("text", "route"),
     ),
     Part(
@@ -271,7 +280,7 @@ PAGE = (
         anchor="time-course",
         level=3,
         toc=Toc.NONE,
-        form=Form(fields=("position", "phase", "text", "minutes_low", "minutes_high")),
+        form=Form(tab="dosing", fields=("position", "phase", "text", "minutes_low", "minutes_high")),
         summary_fields=("phase", "text"),
     ),
     Part(
@@ -279,7 +288,7 @@ PAGE = (
         model=TimelineEntry,
         heading="User Experience Timeline",
         anchor="timeline",
-        form=Form(fields=("position", "timeframe", "effects")),
+        form=Form(tab="tables", fields=("position", "timeframe", "effects")),
         summary_fields=("timeframe", "effects"),
     ),
     Part(
@@ -288,7 +297,7 @@ PAGE = (
         heading="Side Effects",
         anchor="side-effects",
         compound_fields=("side_effects_note",),
-        form=Form(fields=("position", "effect", "frequency", "frequency_text", "note")),
+        form=Form(tab="safety", fields=("position", "effect", "frequency", "frequency_text", "note")),
         summary_fields=("effect", "frequency", "frequency_text"),
     ),
     Part(
@@ -296,7 +305,9 @@ PAGE = (
         model=Interaction,
         heading="Interactions",
         anchor="interactions",
-        form=Form(fields=(("position", "substance", "severity", "basis"), "effect", "mechanism"), stacked=True),
+        form=Form(
+            tab="safety", fields=(("position", "substance", "severity", "basis"), "effect", "mechanism"), stacked=True
+        ),
         summary_fields=("substance", "severity", "basis"),
     ),
     Part(
@@ -304,7 +315,7 @@ PAGE = (
         model=Contraindication,
         heading="Contraindications",
         anchor="contraindications",
-        form=Form(fields=("position", "condition", "qualifier")),
+        form=Form(tab="safety", fields=("position", "condition", "qualifier")),
         summary_fields=("condition", "qualifier"),
     ),
     Part(
@@ -312,7 +323,7 @@ PAGE = (
         model=Limitation,
         heading="Limitations",
         anchor="limitations",
-        form=Form(fields=("position", "title", "detail")),
+        form=Form(tab="safety", fields=("position", "title", "detail")),
         summary_fields=("title", "detail"),
     ),
     Part(
@@ -321,7 +332,7 @@ PAGE = (
         heading="Related Compounds",
         anchor="related",
         select_related=("related__live_snapshot",),
-        form=Form(fields=("position", "related", "relation", "note"), autocomplete=("related",)),
+        form=Form(tab="overview", fields=("position", "related", "relation", "note"), autocomplete=("related",)),
         summary_fields=("related", "relation"),
     ),
     Part(
@@ -334,6 +345,7 @@ PAGE = (
         order_by=("outcome__position", "outcome__name", "position", "id"),
         cites="source",
         form=Form(
+            tab="evidence",
             fields=(
                 ("position", "outcome", "direction", "source"),
                 ("magnitude", "population", "study_design", "sample_size", "species"),
@@ -354,6 +366,7 @@ PAGE = (
         select_related=("outcome", "set_by"),
         author_field="set_by",
         form=Form(
+            tab="evidence",
             fields=("outcome", "level", "reason", "set_by", "set_at"),
             readonly=("set_by", "set_at"),
             autocomplete=("outcome",),
@@ -368,7 +381,10 @@ PAGE = (
         anchor="references",
         select_related=("source",),
         form=Form(
-            fields=("number", "source", "uses"), derived=True, label="citations (derived from the Markdown on save)"
+            tab="evidence",
+            fields=("number", "source", "uses"),
+            derived=True,
+            label="citations (derived from the Markdown on save)",
         ),
         summary_fields=("number", "source", "uses"),
     ),
@@ -378,7 +394,7 @@ PAGE = (
         heading="Where to Buy",
         anchor="where-to-buy",
         compound_fields=("vendor_count_reported", "vendors_checked_on"),
-        form=Form(fields=("position", "vendor", "amount_mg", "price", "currency", "url", "checked_on")),
+        form=Form(tab="vendors", fields=("position", "vendor", "amount_mg", "price", "currency", "url", "checked_on")),
         summary_fields=("vendor", "amount_mg", "price", "currency", "checked_on"),
     ),
 )

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from evidence.models import UNEXPLAINED_DEVIATION, Verification
 
 from .integrity import duplicate_groups
+from .models import ReviewComment
 from .page import profile_build
 from .permissions import public_name
 from .plausibility import compound_warnings
@@ -101,6 +102,9 @@ def profile_publish_checks(*, profile, built, user=None):
             f"Another published profile is at /compounds/{profile.slug}/. Give {profile.name} another slug "
             "before publishing.",
         )
+    open_comments = open_review_comments_message(compound_id=profile.pk)
+    if open_comments:
+        result.add(ERROR, "open_comments", open_comments)
     for warning in compound_warnings(profile):
         result.add(WARNING, warning.code, warning.message)
     unverified = [source.key for source in sources if source.verification == Verification.UNVERIFIED]
@@ -138,6 +142,29 @@ def profile_publish_checks(*, profile, built, user=None):
             "Ask an administrator to add your name.",
         )
     return result
+
+
+OPEN_COMMENT_PLACES = 6  # places named in the message; the comments page lists them all
+
+
+def open_review_comments_message(*, compound_id=None, labels=None):
+    """Why the review comments left open on a profile block publishing, or "" when none are. One query, or none
+    when the open threads' `labels` (what each is about) are given."""
+    if labels is None:
+        labels = (
+            ReviewComment.objects.unresolved().filter(compound_id=compound_id).values_list("target_label", flat=True)
+        )
+    labels = list(labels)
+    if not labels:
+        return ""
+    places = list(dict.fromkeys(label or "the draft in general" for label in labels))
+    named = ", ".join(places[:OPEN_COMMENT_PLACES]) + (", …" if len(places) > OPEN_COMMENT_PLACES else "")
+    count = len(labels)
+    verb, pronoun = ("is", "it") if count == 1 else ("are", "them")
+    return (
+        f"{count} review comment{'s' if count != 1 else ''} {verb} not resolved (on {named}): "
+        f"resolve {pronoun} before publishing."
+    )
 
 
 def compound_publish_checks(*, compound, user=None):

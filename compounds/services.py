@@ -15,6 +15,7 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q, prefetch_related_objects
@@ -29,13 +30,14 @@ from .models import (
     Compound,
     ProfileSnapshot,
     RelatedCompound,
+    ReviewComment,
     RevisionMeta,
     RevisionOrigin,
     Status,
 )
 from .notifications import notify_reviewers_submitted
 from .page import profile_build, profile_citations
-from .parts import PART_BY_MODEL
+from .parts import CHILD_BY_MODEL, PART_BY_MODEL
 from .permissions import ROLE_GROUPS, public_name
 from .profile_links import marker_attribute, relink_header, relink_html
 from .publish_checks import compound_publish_checks, profile_publish_checks
@@ -716,3 +718,221 @@ def editor_create(*, username, role, email="", full_name="", password=None):
     user.save()
     editor_roles_set(user=user, roles=[role])
     return user, password
+
+
+# --- Review comments -------------------------------------------------------------
+#
+# Comments belong to the editorial record, not to the profile: writing one records no revision, and no public page
+# or export reads them. Unresolved threads refuse publishing (`publish_checks`).
+
+REVIEW_LABEL_WORDS = 80  # characters of a row's name kept in a comment's label
+
+
+def _flatten(fields):
+    for item in fields:
+        if isinstance(item, (list, tuple)):
+            yield from _flatten(item)
+        else:
+            yield item
+
+
+def _model_fields(model, *, exclude=()):
+    """A model's fields an editor fills in (concrete or many-to-many), by name."""
+    return {
+        field.name: field
+        for field in model._meta.get_fields()
+        if getattr(field, "editable", False)
+        and not field.auto_created
+        and not getattr(field, "primary_key", False)
+        and (field.concrete or field.many_to_many)
+        and field.name not in exclude
+    }
+
+
+def review_comment_target_fields(*, model):
+    """{name: model field} of the fields a comment on a row of `model` (or on the compound) may be about: those on
+    the form that edits it."""
+    if model is Compound:
+        return _model_fields(Compound, exclude=WORKFLOW_FIELDS)
+    if model in PART_BY_MODEL and PART_BY_MODEL[model].form is not None:
+        names = dict.fromkeys(_flatten(PART_BY_MODEL[model].form.fields))
+        return {name: model._meta.get_field(name) for name in names}
+    if model in CHILD_BY_MODEL:
+        _part, child = CHILD_BY_MODEL[model]
+        return _model_fields(model, exclude=(child.parent_field,))
+    return _model_fields(model, exclude=("compound",))
+
+
+def _words(text, limit=REVIEW_LABEL_WORDS):
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _capitalised(text):
+    text = str(text)
+    return text[:1].upper() + text[1:]
+
+
+def _row_name(row):
+    """What editors call a row: its first listed column (a protocol's name, a section's title), else its text (a
+    finding's, whose first column, the outcome, many findings share)."""
+    part = PART_BY_MODEL.get(row._meta.concrete_model)
+    for name in part.summary_fields[:1] if part else ():
+        field = row._meta.get_field(name)
+        if field.is_relation:
+            break
+        value = getattr(row, f"get_{name}_display")() if field.choices else getattr(row, name)
+        if value not in (None, ""):
+            return _words(value)
+    return _words(row) or f"#{row.pk}"
+
+
+def _row_compound_id(row):
+    """The compound a part's row (or a comparison table's row) belongs to."""
+    model = row._meta.concrete_model
+    if model in CHILD_BY_MODEL:
+        part, child = CHILD_BY_MODEL[model]
+        row = getattr(row, child.parent_field)
+    else:
+        part = PART_BY_MODEL[model]
+    return getattr(row, Compound._meta.get_field(part.key).field.attname)
+
+
+def review_comment_target_label(*, target, field=""):
+    """What a comment on `target` (the compound or one of its rows), or on one of its fields, is about, in words:
+    "Summary", "Dosing protocol “Standard”", "Dosing protocol “Standard” — Amount text"."""
+    model = target._meta.concrete_model
+    field_words = _capitalised(model._meta.get_field(field).verbose_name) if field else ""
+    if model is Compound:
+        return field_words or "The draft in general"
+    label = f"{_capitalised(model._meta.verbose_name)} “{_row_name(target)}”"
+    if model in CHILD_BY_MODEL:
+        _part, child = CHILD_BY_MODEL[model]
+        label += f" in “{_words(getattr(target, child.parent_field))}”"
+    return f"{label} — {field_words}" if field_words else label
+
+
+def _comment_target(compound, target, field):
+    """(content type, id, field, label) of what a new thread is about; ValidationError naming what is wrong."""
+    if target is None and not field:
+        return None, None, "", ""
+    target = compound if target is None else target
+    model = target._meta.concrete_model
+    if model is Compound:
+        if target.pk != compound.pk:
+            raise ValidationError(
+                "%(other)s is another profile: a comment on %(name)s is about %(name)s or its rows.",
+                code="other_compound",
+                params={"other": target, "name": compound},
+            )
+        if not field:
+            return None, None, "", ""  # the compound as a whole: the draft in general
+    elif model not in PART_BY_MODEL and model not in CHILD_BY_MODEL:
+        raise ValidationError(
+            "A %(model)s is not part of a profile: comment on the compound's fields or on one of its rows.",
+            code="not_a_part",
+            params={"model": model._meta.verbose_name},
+        )
+    elif target.pk is None:
+        raise ValidationError("Save the row before commenting on it.", code="unsaved_row")
+    elif _row_compound_id(target) != compound.pk:
+        raise ValidationError(
+            "%(row)s belongs to another profile, not to %(name)s.",
+            code="other_compound",
+            params={"row": review_comment_target_label(target=target), "name": compound},
+        )
+    if field and field not in review_comment_target_fields(model=model):
+        raise ValidationError(
+            "“%(field)s” is not a field editors fill in on %(what)s: comment on one of its fields, or on the whole "
+            "%(kind)s.",
+            code="unknown_field",
+            params={
+                "field": field,
+                "what": review_comment_target_label(target=target) if model is not Compound else compound,
+                "kind": "row" if model is not Compound else "draft",
+            },
+        )
+    content_type = ContentType.objects.get_for_model(model)
+    return content_type, target.pk, field, review_comment_target_label(target=target, field=field)[:300]
+
+
+def _comment_body(body):
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError("Write something: the comment is empty.", code="empty_comment")
+    return body
+
+
+def _latest_revision_id(compound_id):
+    latest = latest_revision_meta(compound_id=compound_id)
+    return latest.revision_id if latest else None
+
+
+def review_comment_add(*, compound, user, body, target=None, field=""):
+    """Start a thread on the draft: about the draft in general (no target), a field of the compound (target the
+    compound, or None, with `field`), or one of its rows, whole or one of its fields. Recorded with the latest
+    revision of the profile, which is what the comment was made on."""
+    body = _comment_body(body)
+    content_type, target_id, field, label = _comment_target(compound, target, (field or "").strip())
+    with constraint_errors_as_messages():
+        return ReviewComment.objects.create(
+            compound_id=compound.pk,
+            target_type=content_type,
+            target_id=target_id,
+            target_field=field,
+            target_label=label,
+            body=body,
+            author=user,
+            revision_id=_latest_revision_id(compound.pk),
+        )
+
+
+def review_comment_reply(*, comment, user, body):
+    """Answer a thread (a reply to a reply joins the same thread). Leaves the thread open or resolved as it is."""
+    body = _comment_body(body)
+    with constraint_errors_as_messages():
+        return ReviewComment.objects.create(
+            compound_id=comment.compound_id,
+            thread_id=comment.thread_id or comment.pk,
+            body=body,
+            author=user,
+            revision_id=_latest_revision_id(comment.compound_id),
+        )
+
+
+def _locked_thread(comment):
+    if comment.thread_id is not None:
+        raise ValidationError("A reply is not resolved or reopened on its own: its thread is.", code="reply_not_thread")
+    return ReviewComment.objects.select_for_update().get(pk=comment.pk)
+
+
+def _write_thread_state(thread, comment, resolved_at, resolved_by):
+    thread.resolved_at, thread.resolved_by = resolved_at, resolved_by
+    thread.save(update_fields=["resolved_at", "resolved_by"])
+    comment.resolved_at, comment.resolved_by = resolved_at, resolved_by  # the caller's instance in step
+    return thread
+
+
+@transaction.atomic
+def review_comment_resolve(*, comment, user):
+    """Mark a thread resolved: it no longer blocks publishing."""
+    thread = _locked_thread(comment)
+    if thread.resolved_at is not None:
+        raise ValidationError(
+            "This comment was already resolved by %(user)s on %(when)s.",
+            code="already_resolved",
+            params={
+                "user": public_name(thread.resolved_by) or (thread.resolved_by or "someone"),
+                "when": timezone.localtime(thread.resolved_at).strftime("%Y-%m-%d %H:%M"),
+            },
+        )
+    return _write_thread_state(thread, comment, timezone.now(), user)
+
+
+@transaction.atomic
+def review_comment_reopen(*, comment, user):
+    """Open a resolved thread again: it blocks publishing until resolved."""
+    thread = _locked_thread(comment)
+    if thread.resolved_at is None:
+        raise ValidationError("This comment is open already.", code="already_open")
+    return _write_thread_state(thread, comment, None, None)

@@ -1,3 +1,4 @@
+from csp.decorators import csp_replace
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
@@ -5,6 +6,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from .exports import FORMATS
 from .models import Category, Compound, ProfileSnapshot
@@ -68,6 +70,8 @@ def compound_detail(request, slug):
 
 @never_cache
 @staff_member_required
+@xframe_options_sameorigin
+@csp_replace({"frame-ancestors": ["'self'"]})
 def compound_preview(request, slug):
     """The current draft in the public template, for staff only."""
     try:

@@ -50,7 +50,7 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 CSRF_FAILURE_VIEW = "compounds.views.csrf_failure"
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "compounds.apps.MonographAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "markdownx",
     "reversion",
+    "adminsortable2",
     "import_export",
     "csp",
     "evidence",

@@ -29,7 +29,10 @@ class VocabularyAdmin(admin.ModelAdmin):
         )
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(usage_total=Count(self.usage_relation))
+        # A count groups the rows, and grouped queries drop the model's ordering: keep it, for the list and for
+        # the search boxes that page through these (a profile's categories).
+        queryset = super().get_queryset(request).annotate(usage_total=Count(self.usage_relation))
+        return queryset.order_by(*self.model._meta.ordering, "pk")
 
 
 @admin.register(Source)

@@ -1,25 +1,27 @@
 """The compound admin: the one form a profile is edited in (with every part as an inline), and its list."""
 
+from adminsortable2.admin import SortableAdminBase
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.html import format_html_join
 
-from .. import permissions, services
-from ..models import Citation, ComparisonRow, Compound, ProfileSnapshot, RevisionOrigin, Status
+from .. import permissions, selectors, services
+from ..models import Citation, ComparisonRow, Compound, ProfileSnapshot, ReviewComment, RevisionOrigin, Status
 from ..parts import PART_BY_MODEL, PARTS
 from ..plausibility import compound_warnings
-from ..publish_checks import compound_publish_checks
+from ..publish_checks import compound_publish_checks, open_review_comments_message
 from ..spreadsheets import PART_RESOURCES, CompoundResource
 from ..validators import citation_keys_resolved
-from . import views
+from . import comments, views
 from .files import ProfileFilesAdminMixin
 from .forms import CompoundAdminForm
 from .inlines import PART_INLINES, MarkdownAdminMixin
+from .tabs import tab_views
 
-OWNED_BY_PROFILE = [*(part.model for part in PARTS), ComparisonRow, Citation, ProfileSnapshot]
+OWNED_BY_PROFILE = [*(part.model for part in PARTS), ComparisonRow, Citation, ProfileSnapshot, ReviewComment]
 
 
 def posted_texts(request):
@@ -179,7 +181,7 @@ def _drop_links_to_deleted_rows(formsets):
 
 
 @admin.register(Compound)
-class CompoundAdmin(ProfileFilesAdminMixin, MarkdownAdminMixin, admin.ModelAdmin):
+class CompoundAdmin(SortableAdminBase, ProfileFilesAdminMixin, MarkdownAdminMixin, admin.ModelAdmin):
     resource_classes = [CompoundResource, *PART_RESOURCES]
     form = CompoundAdminForm
     change_form_template = "admin/compounds/compound/change_form.html"
@@ -209,8 +211,8 @@ class CompoundAdmin(ProfileFilesAdminMixin, MarkdownAdminMixin, admin.ModelAdmin
     list_per_page = 50
     date_hierarchy = "updated_at"
     prepopulated_fields = {"slug": ["name"]}
-    autocomplete_fields = ["parent"]
-    filter_horizontal = ["categories"]
+    # A search box each: the two-list category picker took most of the form's first screen.
+    autocomplete_fields = ["parent", "categories"]
     readonly_fields = [
         "state",
         "pending_changes",
@@ -274,16 +276,9 @@ class CompoundAdmin(ProfileFilesAdminMixin, MarkdownAdminMixin, admin.ModelAdmin
             },
         ),
         ("Side effects", {"fields": ["side_effects_note"]}),
-        ("Where to buy", {"fields": [("vendor_count_reported", "vendors_checked_on")], "classes": ["collapse"]}),
+        ("Where to buy", {"fields": [("vendor_count_reported", "vendors_checked_on")]}),
         ("Workflow", {"fields": [("state", "pending_changes"), "schedule", ("created_at", "updated_at")]}),
-        (
-            "Save this change",
-            {
-                "fields": ["edit_summary", "minor_edit", "base_revision"],
-                "description": "Every save is a revision in the profile's history. Readers see nothing until a "
-                "reviewer publishes.",
-            },
-        ),
+        # The edit summary, minor-edit box and base revision are in the action bar above the tabs.
     ]
 
     def get_queryset(self, request):
@@ -354,13 +349,58 @@ class CompoundAdmin(ProfileFilesAdminMixin, MarkdownAdminMixin, admin.ModelAdmin
             return super().changeform_view(request, object_id, form_url, extra_context)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        threads = self.open_review_threads(request, obj) if obj is not None else {}
+        tabs = tab_views(context["adminform"], context["inline_admin_formsets"], threads)
+        context.update(
+            tabs=tabs,
+            open_tab=next((tab.key for tab in tabs if tab.has_errors), tabs[0].key),
+            error_lines=[(tab, line) for tab in tabs for line in tab.errors],
+        )
         if obj is not None:
+            open_threads = [thread for group in threads.values() for thread in group]
             context.update(
+                open_comment_count=len(open_threads),
+                comments_url=reverse("admin:compounds_compound_comments", args=[obj.pk]),
+                publish_blocked=open_review_comments_message(labels=[thread.target_label for thread in open_threads]),
                 can_publish=permissions.can_publish(request.user, obj),
                 can_edit=permissions.can_edit(request.user, obj),
                 can_submit=permissions.can_edit(request.user, obj) and _submittable(obj),
             )
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def open_review_threads(self, request, obj):
+        """Open review threads on the profile by (content type id, row id): read once per request, since the
+        admin asks for the inlines several times while it builds the page."""
+        cached = getattr(request, "_open_review_threads", None)
+        if cached is None or cached[0] != obj.pk:
+            by_target = {}
+            for threads in selectors.review_threads_by_anchor(compound=obj).values():
+                for thread in threads:
+                    by_target.setdefault((thread.target_type_id, thread.target_id), []).append(thread)
+            request._open_review_threads = cached = (obj.pk, by_target)
+        return cached[1]
+
+    def get_inline_instances(self, request, obj=None):
+        inlines = super().get_inline_instances(request, obj)
+        if obj is not None and obj.pk:
+            threads = self.open_review_threads(request, obj)
+            comments_url = reverse("admin:compounds_compound_comments", args=[obj.pk])
+            change_url = reverse("admin:compounds_compound_change", args=[obj.pk])
+            for inline in inlines:
+                inline.review_threads, inline.comments_url, inline.change_url = threads, comments_url, change_url
+        return inlines
+
+    def get_inline_formsets(self, request, formsets, inline_instances, obj=None):
+        inline_admin_formsets = super().get_inline_formsets(request, formsets, inline_instances, obj)
+        for inline_admin_formset in inline_admin_formsets:
+            if not getattr(inline_admin_formset.formset, "default_order_field", None):
+                # Every part's formset can sort (PartFormSet); only the sortable inlines' rows are dragged.
+                classes = inline_admin_formset.classes.split()
+                inline_admin_formset.classes = " ".join(c for c in classes if c not in ("sortable", "reversed"))
+            if not inline_admin_formset.formset.total_form_count():
+                # An empty table is only its heading and its "add" button (compound-form.css).
+                inline_admin_formset.classes = f"{inline_admin_formset.classes} empty".strip()
+        return inline_admin_formsets
 
     def get_formset_kwargs(self, request, obj, inline, prefix):
         kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
@@ -412,6 +452,7 @@ class CompoundAdmin(ProfileFilesAdminMixin, MarkdownAdminMixin, admin.ModelAdmin
             path("import-document/", wrap(views.document_import_view), name="compounds_compound_document_import"),
             path("recover/<int:version_id>/", wrap(views.recover_view), name="compounds_compound_recover"),
             path("<path:object_id>/history/compare/", wrap(views.compare_view), name="compounds_compound_compare"),
+            path("<path:object_id>/comments/", wrap(comments.review_comments_view), name="compounds_compound_comments"),
             path(
                 "<path:object_id>/history/<int:revision_id>/revert/",
                 wrap(views.revert_view),

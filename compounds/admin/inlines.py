@@ -3,19 +3,30 @@
 A part's `Form` says which fields, in which layout; the behaviour every part shares is here, once.
 """
 
+from adminsortable2.admin import (
+    CustomInlineFormSetMixin,
+    SortableInlineAdminMixin,
+    SortableStackedInline,
+    SortableTabularInline,
+)
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import flatten_fieldsets
+from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.forms.models import BaseInlineFormSet, InlineForeignKeyField
 from django.forms.utils import ErrorDict
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import urlencode
 from markdownx.widgets import AdminMarkdownxWidget
 
 from ..fields import MarkdownField, is_markdown
 from ..models import Compound
+from ..models.review import target_anchor
 from ..parts import PART_BY_MODEL, PARTS
 from ..validators import validate_citation_keys
 
@@ -122,14 +133,25 @@ def _value(values, term):
     return getattr(value, "pk", value)
 
 
-class PartFormSet(BaseInlineFormSet):
+class PartFormSet(CustomInlineFormSetMixin, BaseInlineFormSet):
     """The rows of one part, checked together against the part's unique constraints.
+
+    Rows whose order matters are dragged into place (django-admin-sortable2 writes their `position`); the
+    position stays a visible number, so that the order can be read and set without JavaScript too. A new row
+    left at 0 goes last.
 
     Every stored row of the part is in the formset, so the checks here are complete without asking the
     database. Django's own check covers constraints on plain fields; this adds those on expressions (a name
     compared case-insensitively), and refuses a swap of two values within one save, which the database would
     refuse half-way through saving the rows.
     """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.default_order_field:
+            position = self.form.base_fields[self.default_order_field]
+            position.widget = forms.NumberInput(attrs={"class": "_reorder_ vPositionField", "min": 0})
+            position.help_text = ""
 
     def clean(self):
         super().clean()
@@ -173,6 +195,27 @@ class PartInlineMixin(MarkdownAdminMixin):
     formset = PartFormSet
     extra = 0
     fk_name = "compound"
+    # Set per request by CompoundAdmin.get_inline_instances: open threads by (content type id, row id), and
+    # the profile's comments page.
+    review_threads = {}
+    comments_url = change_url = ""
+
+    @admin.display(description="Review")
+    def review(self, obj):
+        """The open review threads on this row, and a link to comment on it. Never on a row not saved yet."""
+        if obj is None or obj.pk is None or not self.comments_url:
+            return ""
+        content_type_id = ContentType.objects.get_for_model(type(obj)).pk
+        anchor = target_anchor(content_type_id, obj.pk)
+        return render_to_string(
+            "admin/compounds/compound/_review_threads.html",
+            {
+                "threads": self.review_threads.get((content_type_id, obj.pk), ()),
+                "anchor": anchor,
+                "comments_url": self.comments_url,
+                "add_url": f"{self.comments_url}?{urlencode({'target': anchor, 'next': f'{self.change_url}#comment-{anchor}'})}",
+            },
+        )
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         object_id = request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
@@ -183,7 +226,13 @@ class PartInlineMixin(MarkdownAdminMixin):
         elif db_field.related_model is Compound and db_field.name != self.fk_name and object_id:
             # A profile is not related to, or compared with, itself.
             kwargs["queryset"] = manager.exclude(pk=object_id)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if isinstance(getattr(formfield, "widget", None), RelatedFieldWidgetWrapper):
+            # A row's outcome or source is chosen here, not edited or deleted: four icons per row and field
+            # were a tenth of the form's HTML. "Add" stays, for an outcome or source not recorded yet.
+            formfield.widget.can_change_related = formfield.widget.can_delete_related = False
+            formfield.widget.can_view_related = False
+        return formfield
 
     def has_add_permission(self, request, obj=None):
         return not self.part.form.derived and super().has_add_permission(request, obj)
@@ -203,6 +252,31 @@ class PartStackedInline(PartInlineMixin, admin.StackedInline):
     """Rows with long text, one box each."""
 
 
+class SortablePartMixin(SortableInlineAdminMixin):
+    formset = PartFormSet
+    ordering = ("position", "id")
+
+    def get_fields(self, request, obj=None):
+        # The part lists its position already, often in a line with other fields, where the library's check
+        # for a missing position field does not look: it would add the field a second time.
+        return super(SortableInlineAdminMixin, self).get_fields(request, obj)
+
+
+class SortablePartTabularInline(SortablePartMixin, PartTabularInline):
+    template = SortableTabularInline.template
+
+
+class SortablePartStackedInline(SortablePartMixin, PartStackedInline):
+    template = SortableStackedInline.template
+
+
+def _sortable(part):
+    """Rows the editor orders by hand: the page shows them in `position` order (not, like findings, grouped
+    by something else first), and Monograph does not number them itself."""
+    has_position = any(f.name == "position" for f in part.model._meta.concrete_fields)
+    return has_position and not part.order_by and not part.form.derived
+
+
 def inline_for(part):
     """The inline class of a part, named <Model>Inline, from its registry entry."""
     form = part.form
@@ -211,15 +285,22 @@ def inline_for(part):
         "__doc__": f"The {part.model._meta.verbose_name_plural} of a profile (entry “{part.key}” in compounds.parts).",
         "model": part.model,
         "part": part,
-        "fields": form.fields,
+        "fields": (*form.fields, "review"),
         "autocomplete_fields": form.autocomplete,
-        "readonly_fields": form.fields if form.derived else form.readonly,
+        "readonly_fields": (
+            *(flatten_fieldsets([(None, {"fields": form.fields})]) if form.derived else form.readonly),
+            "review",
+        ),
         "prepopulated_fields": dict(form.prepopulated),
         "show_change_link": form.change_link,
     }
     if form.label:
         attrs["verbose_name_plural"] = form.label
-    return type(f"{part.model.__name__}Inline", (PartStackedInline if form.stacked else PartTabularInline,), attrs)
+    if _sortable(part):
+        base = SortablePartStackedInline if form.stacked else SortablePartTabularInline
+    else:
+        base = PartStackedInline if form.stacked else PartTabularInline
+    return type(f"{part.model.__name__}Inline", (base,), attrs)
 
 
 PART_INLINES = tuple(inline_for(part) for part in PARTS if part.form is not None)

@@ -44,6 +44,7 @@ from .parts import (
     VendorOffer,
 )
 from .publishing import Citation, ProfileSnapshot
+from .review import ReviewComment
 from .revisions import RevisionMeta, RevisionOrigin
 
 __all__ = [
@@ -73,6 +74,7 @@ __all__ = [
     "RegulatoryStatus",
     "Relation",
     "RelatedCompound",
+    "ReviewComment",
     "RevisionMeta",
     "RevisionOrigin",
     "RiskProfile",

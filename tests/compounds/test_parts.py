@@ -7,11 +7,12 @@ import reversion
 from django.conf import settings
 
 from compounds.fields import InlineMarkdownField, MarkdownField, markdown_fields
-from compounds.models import Citation, Compound, Interaction, ProfileSnapshot, RevisionMeta
+from compounds.models import Citation, Compound, Interaction, ProfileSnapshot, ReviewComment, RevisionMeta
 from compounds.parts import PAGE, PARTS, Part, markdown_texts, page_order, part_for, profile_prefetch
 
 # Rows that belong to a compound but are records of it, not content an editor writes.
-RECORDS = {ProfileSnapshot, RevisionMeta}
+# What Monograph records about a profile rather than its content: no revision holds these.
+RECORDS = {ProfileSnapshot, RevisionMeta, ReviewComment}
 
 
 def content_relations():

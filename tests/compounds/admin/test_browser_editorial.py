@@ -63,7 +63,9 @@ def test_editor_edits_reviewer_publishes_reader_sees_it(browser, site):
 
     log_in(page, site, "eddie")
     page.goto(f"{site}/admin/compounds/compound/{selank.pk}/change/")
+    page.click("a[role=tab][data-tab=dosing]")
     page.locator('input[name$="-amount_text"][value="400-600mcg"]').fill("300-600mcg")
+    page.click("a[role=tab][data-tab=text]")
     section = page.locator('textarea[name$="-body"]', has_text="Selank's evidence base differs")
     section.fill(section.input_value().replace("substantial clinical use", "extensive clinical use"))
     # A section added with "Add another" gets a working Markdown editor too.
@@ -72,6 +74,7 @@ def test_editor_edits_reviewer_publishes_reader_sees_it(browser, site):
     new_row.locator("textarea.markdownx-editor").fill("A **new** section.")
     expect(new_row.locator(".markdownx-preview strong")).to_have_text("new")
     new_row.locator(".inline-deletelink").click()  # not part of this edit
+    page.click("a[role=tab][data-tab=safety]")
     page.locator("#interactions-group").get_by_text("Add another Interaction").click()
     interaction = page.locator("#interactions-group .dynamic-interactions").last
     interaction.locator('input[name$="-position"]').fill("9")
@@ -98,7 +101,7 @@ def test_editor_edits_reviewer_publishes_reader_sees_it(browser, site):
 
     log_in(page, site, "rita")
     page.goto(f"{site}/admin/compounds/compound/{selank.pk}/change/")
-    page.click(".object-tools >> text=Publish")
+    page.click("#action-bar a.publish")
     page.fill("#id_edit_summary", "As-needed dose corrected")
     page.check("#id_acknowledge")  # the dose as written now says 300, the numbers 400
     page.click('button:has-text("Publish")')

@@ -6,7 +6,15 @@ from django.apps import apps
 from django.contrib import admin
 from django.urls import reverse
 
-from compounds.models import Category, ComparisonRow, ComparisonTable, Compound, PendingImport, RevisionMeta
+from compounds.models import (
+    Category,
+    ComparisonRow,
+    ComparisonTable,
+    Compound,
+    PendingImport,
+    ReviewComment,
+    RevisionMeta,
+)
 from compounds.parts import PARTS
 from evidence.models import Outcome, Source
 from tests.factories import OutcomeGradeFactory, VendorOfferFactory
@@ -19,8 +27,8 @@ REGISTERED = [model for model in PROJECT_MODELS if model in admin.site._registry
 # or a record Monograph writes (published versions, revisions, citations).
 ADDABLE = {Compound, Category, Source, Outcome}
 # Edited only where their parent row is (a comparison table's page), or never by hand: a file kept between an
-# import's preview and its confirmation.
-NOT_REGISTERED = {ComparisonRow, PendingImport}
+# import's preview and its confirmation; review comments live on their profile's comments page.
+NOT_REGISTERED = {ComparisonRow, PendingImport, ReviewComment}
 
 
 def url(model, view, *args):
