@@ -226,10 +226,13 @@ class PartInlineMixin(MarkdownAdminMixin):
         elif db_field.related_model is Compound and db_field.name != self.fk_name and object_id:
             # A profile is not related to, or compared with, itself.
             kwargs["queryset"] = manager.exclude(pk=object_id)
-        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
         if isinstance(getattr(formfield, "widget", None), RelatedFieldWidgetWrapper):
-            # A row's outcome or source is chosen here, not edited or deleted: four icons per row and field
-            # were a tenth of the form's HTML. "Add" stays, for an outcome or source not recorded yet.
+            # A row's outcome or source is chosen here, not edited or deleted: the change, delete and view icons
+            # on every row and field were a tenth of the form's HTML. "Add" stays, for one not recorded yet.
             formfield.widget.can_change_related = formfield.widget.can_delete_related = False
             formfield.widget.can_view_related = False
         return formfield
