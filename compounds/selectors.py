@@ -482,9 +482,10 @@ def review_threads(*, compound):
 def review_threads_by_anchor(*, compound, open_only=True):
     """{anchor: [threads]} for showing threads on the compound form beside what they are about (the anchor of
     `models.review.target_anchor`; a comment on the draft in general is under `target_anchor(None, None)`)."""
+    threads = review_threads(compound=compound)
+    if open_only:
+        threads = threads.filter(resolved_at__isnull=True)
     by_anchor = {}
-    for thread in review_threads(compound=compound):
-        if open_only and thread.is_resolved:
-            continue
+    for thread in threads:
         by_anchor.setdefault(thread.anchor, []).append(thread)
     return by_anchor

@@ -1,7 +1,9 @@
 """The compound admin: the one form a profile is edited in (with every part as an inline), and its list."""
 
 from adminsortable2.admin import SortableAdminBase
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.template.response import TemplateResponse
@@ -211,8 +213,7 @@ class CompoundAdmin(SortableAdminBase, ProfileFilesAdminMixin, MarkdownAdminMixi
     list_per_page = 50
     date_hierarchy = "updated_at"
     prepopulated_fields = {"slug": ["name"]}
-    # A search box each: the two-list category picker took most of the form's first screen.
-    autocomplete_fields = ["parent", "categories"]
+    autocomplete_fields = ["parent"]
     readonly_fields = [
         "state",
         "pending_changes",
@@ -280,6 +281,20 @@ class CompoundAdmin(SortableAdminBase, ProfileFilesAdminMixin, MarkdownAdminMixi
         ("Workflow", {"fields": [("state", "pending_changes"), "schedule", ("created_at", "updated_at")]}),
         # The edit summary, minor-edit box and base revision are in the action bar above the tabs.
     ]
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "categories":
+            # Tick boxes: the two-list picker took most of the form's first screen, and a search box offers
+            # nothing without JavaScript. New categories are added on their own page.
+            kwargs["widget"] = forms.CheckboxSelectMultiple
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "categories" and isinstance(formfield.widget, RelatedFieldWidgetWrapper):
+            # The admin's "add" pop-up can put a new choice into a list box, not into tick boxes.
+            formfield.widget.can_add_related = False
+        return formfield
 
     def get_queryset(self, request):
         return (

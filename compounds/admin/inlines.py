@@ -152,6 +152,9 @@ class PartFormSet(CustomInlineFormSetMixin, BaseInlineFormSet):
             position = self.form.base_fields[self.default_order_field]
             position.widget = forms.NumberInput(attrs={"class": "_reorder_ vPositionField", "min": 0})
             position.help_text = ""
+            # The library makes it optional for its hidden input; a visible box left empty is an error to show,
+            # not a NULL for the database to refuse.
+            position.required = True
 
     def clean(self):
         super().clean()

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 
 from compounds.models import Category, Compound, ProfileSnapshot, Section, Specification, Status
-from compounds.services import compound_publish
+from compounds.services import compound_publish, review_comment_add
 from evidence.models import Outcome, Source
 from tests.factories import CompoundFactory, SectionFactory
 
@@ -124,14 +124,23 @@ def test_demo_fixture_names_rows_by_natural_keys_only():
     assert all("published_by" not in record["fields"] for record in snapshots)  # accounts stay on their site
 
 
-def test_a_portable_dump_leaves_out_site_local_history_and_says_so(demo):
+def test_a_portable_dump_leaves_out_site_local_history_and_says_so(demo, reviewer):
     assert demo.revision_metas.exists()
-    out, err = io.StringIO(), io.StringIO()
-    call_command("dumpdata", "--natural-foreign", "--natural-primary", stdout=out, stderr=err)
-    models = {record["model"] for record in json.loads(out.getvalue())}
-    assert "compounds.compound" in models
-    assert not models & {"compounds.revisionmeta", "reversion.revision", "reversion.version", "admin.logentry"}
-    assert "compounds.RevisionMeta" in err.getvalue()
+    # A review comment points at this site's revision and rows by id: loaded elsewhere it would overwrite theirs.
+    review_comment_add(compound=demo, user=reviewer, body="Which trial?", target=demo.sections.first())
+    for args in (["--natural-foreign", "--natural-primary"], DUMP):
+        out, err = io.StringIO(), io.StringIO()
+        call_command("dumpdata", *args, stdout=out, stderr=err)
+        models = {record["model"] for record in json.loads(out.getvalue())}
+        assert "compounds.compound" in models
+        assert not models & {
+            "compounds.revisionmeta",
+            "compounds.reviewcomment",
+            "reversion.revision",
+            "reversion.version",
+            "admin.logentry",
+        }
+        assert "compounds.RevisionMeta" in err.getvalue() and "compounds.ReviewComment" in err.getvalue()
 
 
 def test_a_dump_with_database_ids_still_carries_everything_for_a_backup(demo):

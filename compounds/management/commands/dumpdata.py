@@ -2,19 +2,27 @@
 
 A dump with --natural-primary leaves database ids out so it can load beside other content. Records that only make
 sense on the site that wrote them have no natural key and would carry ids that overwrite another site's rows there:
-revision history (it points into django-reversion's tables by id), files waiting for an import's
-confirmation, the admin log and sessions. Such a dump leaves
+revision history (it points into django-reversion's tables by id), review comments (they point at revisions
+and rows by id, and are the editorial record of this site), files waiting for an import's confirmation, the
+admin log and sessions. Such a dump leaves
 them out and says so.
 """
 
 from django.core.management.commands import dumpdata
 
-SITE_LOCAL = ["compounds.RevisionMeta", "compounds.PendingImport", "reversion", "admin.LogEntry", "sessions"]
+SITE_LOCAL = [
+    "compounds.RevisionMeta",
+    "compounds.ReviewComment",
+    "compounds.PendingImport",
+    "reversion",
+    "admin.LogEntry",
+    "sessions",
+]
 
 
 class Command(dumpdata.Command):
     help = dumpdata.Command.help + (
-        " With --natural-primary, site-local records (revision history, admin log, sessions) are left out."
+        " With --natural-primary, site-local records (revision history, review comments, admin log, sessions) are left out."
     )
 
     def handle(self, *app_labels, **options):

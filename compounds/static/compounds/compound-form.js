@@ -7,10 +7,26 @@
 // inline script.
 "use strict";
 (function () {
-  var STORAGE_KEY = "monograph.preview-open";
+  // Per profile: the panel reopens after a save of this profile, not on every form opened afterwards.
+  var STORAGE_KEY = "monograph.preview-open:" + window.location.pathname;
 
   function tabsOf(nav) {
-    return Array.prototype.slice.call(nav.querySelectorAll("a[role=tab]"));
+    return Array.prototype.slice.call(nav.querySelectorAll("a[data-tab]"));
+  }
+
+  // Only now do the links behave as tabs, so only now are they announced as tabs.
+  function giveRoles(nav) {
+    var list = nav.querySelector("ul");
+    list.setAttribute("role", "tablist");
+    Array.prototype.forEach.call(list.children, function (item) {
+      item.setAttribute("role", "presentation");
+    });
+    tabsOf(nav).forEach(function (link) {
+      link.setAttribute("role", "tab");
+    });
+    document.querySelectorAll(".tab-panel").forEach(function (panel) {
+      panel.setAttribute("role", "tabpanel");
+    });
   }
 
   function showTab(nav, key, focus) {
@@ -51,6 +67,7 @@
     if (!nav) {
       return;
     }
+    giveRoles(nav);
     document.body.classList.add("tabs-ready");
     var errorTab = nav.dataset.openTab;
     var hasErrors = !!nav.querySelector("a.has-errors");

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from compounds.admin.compound import CompoundAdmin
 from compounds.admin.tabs import FIELDSET_TAB, TABS
-from compounds.models import Compound, DosingProtocol, Section
+from compounds.models import Category, Compound, DosingProtocol, Section
 from compounds.parts import PARTS
 from compounds.services import review_comment_add, review_comment_resolve
 from tests.admin_forms import admin_save, form_data, form_field, row_prefix
@@ -27,7 +27,7 @@ def change_url(compound):
 
 def tab_links(html):
     """(key, label text) of each tab, in order."""
-    links = re.findall(r'<a role="tab"[^>]*data-tab="([\w-]+)"[^>]*>(.*?)</a>', html, re.S)
+    links = re.findall(r'<a id="tab-link-[^"]*"[^>]*data-tab="([\w-]+)"[^>]*>(.*?)</a>', html, re.S)
     return [(key, html_unescape(re.sub(r"<[^>]+>", "", label)).split()) for key, label in links]
 
 
@@ -266,3 +266,29 @@ def test_a_rows_source_is_chosen_or_added_not_edited_from_the_row(admin_client, 
     html = panel(admin_client.get(change_url(demo)).content.decode(), "evidence")
     assert 'id="add_id_findings-0-source"' in html
     assert 'id="change_id_findings-0-source"' not in html and 'id="delete_id_findings-0-source"' not in html
+
+
+def test_a_saved_rows_position_left_empty_is_an_error_not_a_lost_save(admin_client, demo):
+    url = change_url(demo)
+    data = form_data(admin_client, url)
+    data["edit_summary"] = "Clear a position"
+    prefix = row_prefix(data, "sections", demo.sections.order_by("position", "id").first())
+    data[f"{prefix}-position"] = ""
+    data["descriptor"] = "Kept in the form"
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert "Sections, row 1 — Position: This field is required." in response.content.decode()
+    assert Compound.objects.get(pk=demo.pk).descriptor != "Kept in the form"
+
+
+def test_categories_are_tick_boxes_that_work_without_javascript(admin_client, demo):
+    html = panel(admin_client.get(change_url(demo)).content.decode(), "overview")
+    for category in Category.objects.all():
+        assert re.search(rf'<input type="checkbox" name="categories" value="{category.pk}"[^>]*>', html), category
+    checked = re.findall(r'<input type="checkbox" name="categories" value="(\d+)"[^>]*checked', html)
+    assert sorted(map(int, checked)) == sorted(demo.categories.values_list("pk", flat=True))
+
+
+def test_an_app_page_is_not_titled_as_the_dashboard(admin_client):
+    assert "Everything in the admin" in admin_client.get(reverse("admin:index")).content.decode()
+    assert "Everything in the admin" not in admin_client.get("/admin/compounds/").content.decode()
