@@ -63,6 +63,11 @@ class Form:
     derived: bool = False  # written by Monograph from other content, never by hand: shown read-only
     change_link: bool = False  # rows with rows of their own are edited on their own page
 
+    @property
+    def field_names(self):
+        """The fields, taken out of the lines that group some of them."""
+        return tuple(name for line in self.fields for name in (line if isinstance(line, tuple) else (line,)))
+
 
 @dataclass(frozen=True, kw_only=True)
 class Child:

@@ -15,6 +15,7 @@ from evidence.models import Finding, Source, Verification
 
 from .models import Category, Citation, Compound, ProfileSnapshot, ReviewComment, RevisionMeta, Status, published_q
 from .parts import profile_prefetch
+from .permissions import public_name
 
 
 def compounds_for_profile():
@@ -139,7 +140,7 @@ def _comments_url(compound_id):
 
 
 def _person(user):
-    return (user.get_full_name().strip() or user.get_username()) if user is not None else "someone"
+    return (public_name(user) or user.get_username()) if user is not None else "someone"
 
 
 def _person_fields(relation):

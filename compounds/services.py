@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Q, prefetch_related_objects
 from django.utils import timezone
 from django.utils.crypto import get_random_string
+from django.utils.text import capfirst
 from reversion.errors import RevertError
 
 from .models import (
@@ -728,14 +729,6 @@ def editor_create(*, username, role, email="", full_name="", password=None):
 REVIEW_LABEL_WORDS = 80  # characters of a row's name kept in a comment's label
 
 
-def _flatten(fields):
-    for item in fields:
-        if isinstance(item, (list, tuple)):
-            yield from _flatten(item)
-        else:
-            yield item
-
-
 def _model_fields(model, *, exclude=()):
     """A model's fields an editor fills in (concrete or many-to-many), by name."""
     return {
@@ -755,8 +748,7 @@ def review_comment_target_fields(*, model):
     if model is Compound:
         return _model_fields(Compound, exclude=WORKFLOW_FIELDS)
     if model in PART_BY_MODEL and PART_BY_MODEL[model].form is not None:
-        names = dict.fromkeys(_flatten(PART_BY_MODEL[model].form.fields))
-        return {name: model._meta.get_field(name) for name in names}
+        return {name: model._meta.get_field(name) for name in PART_BY_MODEL[model].form.field_names}
     if model in CHILD_BY_MODEL:
         _part, child = CHILD_BY_MODEL[model]
         return _model_fields(model, exclude=(child.parent_field,))
@@ -766,11 +758,6 @@ def review_comment_target_fields(*, model):
 def _words(text, limit=REVIEW_LABEL_WORDS):
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def _capitalised(text):
-    text = str(text)
-    return text[:1].upper() + text[1:]
 
 
 def _row_name(row):
@@ -802,10 +789,10 @@ def review_comment_target_label(*, target, field=""):
     """What a comment on `target` (the compound or one of its rows), or on one of its fields, is about, in words:
     "Summary", "Dosing protocol “Standard”", "Dosing protocol “Standard” — Amount text"."""
     model = target._meta.concrete_model
-    field_words = _capitalised(model._meta.get_field(field).verbose_name) if field else ""
+    field_words = capfirst(model._meta.get_field(field).verbose_name) if field else ""
     if model is Compound:
         return field_words or "The draft in general"
-    label = f"{_capitalised(model._meta.verbose_name)} “{_row_name(target)}”"
+    label = f"{capfirst(model._meta.verbose_name)} “{_row_name(target)}”"
     if model in CHILD_BY_MODEL:
         _part, child = CHILD_BY_MODEL[model]
         label += f" in “{_words(getattr(target, child.parent_field))}”"

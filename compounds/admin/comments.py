@@ -6,6 +6,7 @@ Comments are about the draft: they are never shown on public pages, which do not
 
 from django import forms
 from django.contrib import messages
+from django.contrib.admin.utils import flatten
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -13,6 +14,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.text import capfirst
 
 from .. import permissions, services
 from ..models import Compound, ReviewComment
@@ -32,7 +34,7 @@ def _compound_field_choices(model_admin, request, compound):
     readonly = set(model_admin.get_readonly_fields(request, compound))
     groups = []
     for heading, options in model_admin.get_fieldsets(request, compound):
-        names = [name for line in options["fields"] for name in (line if isinstance(line, (list, tuple)) else [line])]
+        names = flatten(options["fields"])
         choices = [
             (
                 target_anchor(content_type.pk, compound.pk, name),
@@ -61,8 +63,7 @@ def _row_choices(profile):
                     for child_row in getattr(row, child.relation).all()
                 )
         if choices:
-            label = str(part.model._meta.verbose_name_plural)
-            groups.append((label[:1].upper() + label[1:], choices))
+            groups.append((capfirst(part.model._meta.verbose_name_plural), choices))
     return groups
 
 

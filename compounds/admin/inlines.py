@@ -11,7 +11,6 @@ from adminsortable2.admin import (
 )
 from django import forms
 from django.contrib import admin
-from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -294,7 +293,7 @@ def inline_for(part):
         "fields": (*form.fields, "review"),
         "autocomplete_fields": form.autocomplete,
         "readonly_fields": (
-            *(flatten_fieldsets([(None, {"fields": form.fields})]) if form.derived else form.readonly),
+            *(form.field_names if form.derived else form.readonly),
             "review",
         ),
         "prepopulated_fields": dict(form.prepopulated),

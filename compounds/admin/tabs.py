@@ -8,7 +8,7 @@ sections, all shown one after another.
 
 from dataclasses import dataclass, field
 
-from django.contrib.admin.utils import flatten_fieldsets
+from django.contrib.admin.utils import flatten
 from django.contrib.contenttypes.models import ContentType
 
 
@@ -29,7 +29,6 @@ TABS = (
     Tab("vendors", "Vendors", ("Where to buy",)),
     Tab("publishing", "Publishing", ("Workflow", "Automatic checks")),
 )
-TAB_KEYS = {tab.key for tab in TABS}
 FIELDSET_TAB = {name: tab.key for tab in TABS for name in tab.fieldsets}
 
 
@@ -68,7 +67,7 @@ def _field_label(form, name):
 
 def _fieldset_errors(form, fieldset):
     lines = []
-    for name in flatten_fieldsets([(None, {"fields": fieldset.fields})]):
+    for name in flatten(fieldset.fields):
         for message in form.errors.get(name, ()):
             lines.append(f"{_field_label(form, name)}: {message}")
     return lines
@@ -102,7 +101,7 @@ def tab_views(adminform, inline_admin_formsets, threads_by_target=None):
         view = views[FIELDSET_TAB[fieldset.name]]
         view.fieldsets.append((index, fieldset))
         view.errors.extend(_fieldset_errors(adminform.form, fieldset))
-        field_tab.update(dict.fromkeys(flatten_fieldsets([(None, {"fields": fieldset.fields})]), view))
+        field_tab.update(dict.fromkeys(flatten(fieldset.fields), view))
     rows_on_form = set()
     for inline in inline_admin_formsets:
         view = views[inline.opts.part.form.tab]
