@@ -8,11 +8,14 @@ stores its output; staff preview renders it on the fly.
 the Citation rows in step, at a fraction of the cost of a render.
 """
 
+import html
+import re
 from dataclasses import dataclass, field
 
 from django.conf.locale import LANG_INFO
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
+from django.utils.text import slugify
 
 from evidence.grading import SCHEME, evidence_summary
 from evidence.models import Population, StudyDesign
@@ -67,7 +70,8 @@ class BuiltProfile:
         return self.registry.unknown
 
     def render_body(self):
-        return render_to_string("compounds/_profile_body.html", {"body": self.body})
+        page = render_to_string("compounds/_profile_body.html", {"body": self.body})
+        return mark_glossary_terms(page, self.body["glossary"])
 
 
 # --- Citations without rendering ---------------------------------------------------
@@ -166,6 +170,7 @@ def profile_build(compound):
         "by_key": by_key,
         "references": references,
         "toc": toc,
+        "glossary": [(row.obj.term, row.obj.meaning) for row in by_key["glossary_terms"].rows],
     }
     return BuiltProfile(
         header=profile_header(compound),
@@ -278,9 +283,20 @@ def _evidence(compound, block, registry):
     return {"outcomes": rows, "scheme": SCHEME, "has_content": bool(rows)}
 
 
+def _related(compound, block, registry):
+    """Related compounds as cards: the other profile's public summary when it has one (a draft's is not public)."""
+    cards = []
+    for row in block.rows:
+        related = row.obj.related
+        summary = related.live_snapshot.summary if related.is_live else ""
+        cards.append({"link": row.obj, "summary": summary})
+    return {"cards": cards}
+
+
 def _vendors(compound, block, registry):
     offers = [row.obj for row in block.rows]
-    count = len(offers) or compound.vendor_count_reported or 0
+    # Vendors, not offers: one vendor may list several sizes.
+    count = len({offer.vendor.casefold() for offer in offers}) or compound.vendor_count_reported or 0
     checked_on = max((offer.checked_on for offer in offers), default=compound.vendors_checked_on)
     return {"count": count, "checked_on": checked_on, "has_content": bool(count)}
 
@@ -290,8 +306,97 @@ BLOCK_EXTRAS = {
     "dosing_protocols": _dosing,
     "administration_steps": _administration,
     "findings": _evidence,
+    "related_links": _related,
     "vendor_offers": _vendors,
 }
+
+
+# --- Glossary terms where they appear in the text ------------------------------------------------
+
+# A tag (attribute values may hold ">"), or a comment: everything between them is text.
+_TAG_RE = re.compile(r"""<!--.*?-->|<(/?)([a-zA-Z][a-zA-Z0-9]*)(?:[^"'>]|"[^"]*"|'[^']*')*>""", re.DOTALL)
+_VOID = {"area", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+# Text a reader does not read as prose, or where a tooltip would be clipped (tables scroll in their own box)
+# or unreachable (inside a link). Spans hold citations and the links to other profiles, whose stored form
+# profile_links rewrites and must find unchanged.
+_NOT_MARKED = {
+    "a", "abbr", "aside", "button", "code", "details", "dfn", "dl", "h1", "h2", "h3", "h4", "h5", "h6",
+    "kbd", "nav", "pre", "samp", "script", "span", "style", "sub", "summary", "sup", "table", "textarea",
+}  # fmt: skip
+
+
+class _Glossary:
+    def __init__(self, terms):
+        self.entries = {}  # term, lower-cased and with single spaces → (tooltip id, meaning)
+        ids = set()
+        for term, meaning in terms:
+            key = " ".join(term.split()).lower()
+            if not key or key in self.entries:
+                continue
+            base = tip_id = f"term-{slugify(term) or 'glossary'}"
+            n = 1
+            while tip_id in ids:
+                n += 1
+                tip_id = f"{base}-{n}"
+            ids.add(tip_id)
+            self.entries[key] = (tip_id, meaning)
+        # Longest first, so "GABA-A receptor" is one term rather than "GABA" followed by text.
+        words = sorted(self.entries, key=len, reverse=True)
+        alternatives = "|".join(r"\s+".join(re.escape(word) for word in key.split()) for key in words)
+        # Whole words: a hyphen joins words too ("GABA" is not found in "GABAergic" nor in "GABA-A").
+        self.pattern = re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])", re.IGNORECASE) if words else None
+        self.pending = set(self.entries)
+
+    def mark_text(self, raw):
+        """A text node with the first use of each pending term marked. Unchanged (byte for byte) when none is."""
+        text = html.unescape(raw)
+        parts = []
+        end = 0
+        for match in self.pattern.finditer(text):
+            key = " ".join(match.group(0).split()).lower()
+            if key not in self.pending:
+                continue
+            self.pending.discard(key)
+            tip_id, meaning = self.entries[key]
+            parts.append(html.escape(text[end : match.start()], quote=False))
+            parts.append(
+                f'<span class="term"><dfn class="term__word" tabindex="0" aria-describedby="{tip_id}">'
+                f"{html.escape(match.group(0), quote=False)}</dfn>"
+                f'<span class="term__tip" role="tooltip" id="{tip_id}" hidden>{html.escape(meaning, quote=False)}</span></span>'
+            )
+            end = match.end()
+        if not parts:
+            return raw
+        parts.append(html.escape(text[end:], quote=False))
+        return "".join(parts)
+
+
+def mark_glossary_terms(page, terms):
+    """Mark the first use of each glossary term (term, meaning) in the page's running text, with its meaning as a
+    tooltip shown on hover and keyboard focus (CSS only). Runs on rendered, sanitized HTML; the meaning is escaped.
+
+    Only text between tags changes: terms inside links, headings, code, tables, the contents, the glossary itself
+    and other marks are left alone.
+    """
+    glossary = _Glossary(terms)
+    if glossary.pattern is None:
+        return page
+    # The reference list quotes titles as published: a term there is not the profile's own use of it.
+    page, references, rest = page.partition('<section id="references"')
+    out = []
+    closed = 0  # open elements whose text is not marked
+    position = 0
+    for tag in _TAG_RE.finditer(page):
+        text = page[position : tag.start()]
+        out.append(glossary.mark_text(text) if text and not closed and glossary.pending else text)
+        out.append(tag.group(0))
+        name = (tag.group(2) or "").lower()
+        if name in _NOT_MARKED and name not in _VOID:
+            closed = max(closed - 1, 0) if tag.group(1) else closed + 1
+        position = tag.end()
+    tail = page[position:]
+    out.append(glossary.mark_text(tail) if tail and not closed and glossary.pending else tail)
+    return mark_safe("".join(out) + references + rest)
 
 
 # --- Header and references: plain data, stored with each published version ------------------

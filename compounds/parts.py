@@ -399,7 +399,10 @@ PAGE = (
         heading="Where to Buy",
         anchor="where-to-buy",
         compound_fields=("vendor_count_reported", "vendors_checked_on"),
-        form=Form(tab="vendors", fields=("position", "vendor", "amount_mg", "price", "currency", "url", "checked_on")),
+        form=Form(
+            tab="vendors",
+            fields=("position", "vendor", "product", "amount_mg", "price", "currency", "url", "checked_on"),
+        ),
         summary_fields=("vendor", "amount_mg", "price", "currency", "checked_on"),
     ),
 )

@@ -9,6 +9,7 @@ one query. Sanitized editor Markdown cannot carry data-* attributes, so only lin
 import re
 
 from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
 
 from .models import Compound
 from .parts import PARTS
@@ -34,15 +35,36 @@ def _marker(uid):
     )
 
 
-def relink_html(html, *, uid, url):
-    """Point every marked link to the profile `uid` at `url` ("" = plain text). The link text is kept as stored."""
+def relink_html(html, *, uid, url, summary=""):
+    """Point every marked link to the profile `uid` at `url` ("" = plain text). The link text is kept as stored.
+
+    A related-profile card also quotes the profile's public summary: it follows the profile's live version, and
+    goes with it when the profile is taken offline.
+    """
 
     def replace(match):
         if url:
             return f'<a class="profile-link" data-profile="{uid}" href="{escape(url)}">{match["text"]}</a>'
         return f'<span class="profile-link" data-profile="{uid}">{match["text"]}</span>'
 
-    return _marker(uid).sub(replace, html)
+    def replace_summary(match):
+        return summary_html(uid, summary if url else "")
+
+    html = _marker(uid).sub(replace, html)
+    return _summary_marker(uid).sub(replace_summary, html)
+
+
+def summary_html(uid, summary):
+    """The marked place of a profile's public summary on another profile's page (empty while it has none)."""
+    return format_html('<p class="related-card__summary" {}>{}</p>', mark_safe(summary_attribute(uid)), summary)
+
+
+def summary_attribute(uid):
+    return f'data-profile-summary="{uid}"'
+
+
+def _summary_marker(uid):
+    return re.compile(rf'<p class="related-card__summary" {summary_attribute(uid)}>.*?</p>', re.DOTALL)
 
 
 def relink_header(header, *, uid, url):

@@ -7,15 +7,17 @@ from dataclasses import dataclass, field
 
 from django.contrib.admin.models import LogEntry
 from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When, Window
-from django.db.models.functions import Coalesce, Least
+from django.db.models.functions import Coalesce, Least, Lower
 from django.urls import reverse
 from django.utils.text import Truncator
 
 from evidence.models import Finding, Source, Verification
 
+from .forms import Sort
 from .models import Category, Citation, Compound, ProfileSnapshot, ReviewComment, RevisionMeta, Status, published_q
 from .parts import profile_prefetch
 from .permissions import public_name
+from .search import search
 
 
 def compounds_for_profile():
@@ -49,6 +51,34 @@ def published_snapshots(*, category=None):
     if category is not None:
         queryset = queryset.filter(categories=category)
     return queryset.order_by("-published_at", "name")
+
+
+def published_listing(
+    *, words=(), phrase="", category=None, evidence=None, risk=None, regulatory=None, sort=Sort.UPDATED
+):
+    """Live public versions matching a reader's search words and filters, in the order asked for.
+
+    The filters read what each version stored when it was published, so a draft's change never shows.
+    """
+    queryset = published_snapshots()
+    if category:
+        queryset = queryset.filter(categories__slug=category)
+    if evidence:
+        # A range such as "3-4" belongs to each level it spans.
+        queryset = queryset.filter(evidence_level_best__lte=evidence, evidence_level_worst__gte=evidence)
+    if risk:
+        queryset = queryset.filter(risk_profile=risk)
+    if regulatory:
+        queryset = queryset.filter(regulatory_states__contains=f"|{regulatory}|")
+    if words:
+        queryset = search(queryset, words, phrase=phrase)
+    if sort == Sort.RELEVANCE and words:
+        return queryset.order_by("-relevance", Lower("name"), "id")
+    if sort == Sort.NAME:
+        return queryset.order_by(Lower("name"), "id")
+    if sort == Sort.EVIDENCE:
+        return queryset.order_by(F("evidence_level_best").asc(nulls_last=True), Lower("name"), "id")
+    return queryset.order_by("-published_at", "name", "id")
 
 
 def categories_with_published_counts():

@@ -43,6 +43,7 @@ from .permissions import ROLE_GROUPS, public_name
 from .profile_links import marker_attribute, relink_header, relink_html
 from .publish_checks import compound_publish_checks, profile_publish_checks
 from .selectors import compound_for_profile, compounds_for_profile, latest_revision_meta
+from .snapshot_data import profile_data, profile_search_fields
 
 
 class EditConflictError(ValidationError):
@@ -455,17 +456,26 @@ def _public_summary(compound, edit_summary, previous):
 
 def _same_as_live(live, profile, built, body_html):
     """Whether publishing the draft would give readers exactly the live version again."""
-    return (
-        live.name == profile.name
-        and live.slug == profile.slug
-        and live.summary == profile.summary
-        and live.featured == profile.featured
-        and live.header == built.header
-        and live.body_html == body_html
-        and live.citation_count == len(built.registry.references)
-        and live.references == [{"number": ref["number"], **ref["source"]} for ref in built.body["references"]]
-        and {c.pk for c in live.categories.all()} == {c.pk for c in profile.categories.all()}
-    )
+    values = snapshot_values(profile=profile, built=built, body_html=body_html)
+    return all(getattr(live, name) == value for name, value in values.items()) and {
+        c.pk for c in live.categories.all()
+    } == {c.pk for c in profile.categories.all()}
+
+
+def snapshot_values(*, profile, built, body_html):
+    """What a published version stores of a built profile, besides who published it, when and why."""
+    return {
+        "name": profile.name,
+        "slug": profile.slug,
+        "summary": profile.summary,
+        "featured": profile.featured,
+        "header": built.header,
+        "body_html": body_html,
+        "citation_count": len(built.registry.references),
+        "references": [{"number": ref["number"], **ref["source"]} for ref in built.body["references"]],
+        "data": profile_data(profile=profile, built=built),
+        **profile_search_fields(profile=profile),
+    }
 
 
 @transaction.atomic
@@ -509,13 +519,7 @@ def compound_publish(*, compound, user=None, edit_summary="", acknowledged=()):
     snapshot = ProfileSnapshot.objects.create(
         compound=compound,
         version=(previous.version if previous else 0) + 1,
-        name=profile.name,
-        slug=profile.slug,
-        summary=profile.summary,
-        header=built.header,
-        body_html=body_html,
-        citation_count=len(built.registry.references),
-        featured=profile.featured,
+        **snapshot_values(profile=profile, built=built, body_html=body_html),
         # Whole seconds: fixtures (JSON) keep milliseconds only, and a page must read the same after dump and load.
         published_at=timezone.now().replace(microsecond=0),
         published_by=user,
@@ -523,7 +527,6 @@ def compound_publish(*, compound, user=None, edit_summary="", acknowledged=()):
         edit_summary=summary,
         minor=minor,
         revision=latest.revision,
-        references=[{"number": ref["number"], **ref["source"]} for ref in built.body["references"]],
         acknowledged_warnings=[{"code": check.code, "message": check.message} for check in checks.warnings],
     )
     snapshot.categories.set(profile.categories.all())
@@ -563,10 +566,11 @@ def compound_unpublish(*, compound, user=None):
 def profile_links_refresh(*, compound):
     """Point every stored page's links to this profile at its public page, or make them plain text."""
     compound = Compound.objects.select_related("live_snapshot").get(pk=compound.pk)
-    _relink_snapshots(compound=compound, url=compound.public_url)
+    summary = compound.live_snapshot.summary if compound.is_live else ""
+    _relink_snapshots(compound=compound, url=compound.public_url, summary=summary)
 
 
-def _relink_snapshots(*, compound, url):
+def _relink_snapshots(*, compound, url, summary=""):
     # Locked: two profiles published at once may both rewrite a page that links to each of them.
     snapshots = (
         ProfileSnapshot.objects.select_for_update()
@@ -575,7 +579,7 @@ def _relink_snapshots(*, compound, url):
         .order_by("pk")
     )
     for snapshot in snapshots:
-        body = relink_html(snapshot.body_html, uid=compound.uid, url=url)
+        body = relink_html(snapshot.body_html, uid=compound.uid, url=url, summary=summary)
         header = relink_header(snapshot.header, uid=compound.uid, url=url)
         snapshot.body_html = body
         snapshot.header = header

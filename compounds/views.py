@@ -9,13 +9,16 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from .exports import FORMATS
+from .forms import CompoundSearchForm, Sort
 from .models import Category, Compound, ProfileSnapshot
 from .page import profile_build
 from .permissions import can_preview
+from .search import query_words, snippets, suggestion
 from .selectors import (
     categories_with_published_counts,
     compound_for_profile,
     public_change_log,
+    published_listing,
     published_snapshot_get,
     published_snapshots,
     published_version_get,
@@ -35,18 +38,44 @@ def _paginate(request, queryset):
 
 
 def compound_index(request):
+    """All published profiles: search, filters and sort, all kept by the page links."""
     categories = [category for category in categories_with_published_counts() if category.published_count]
-    selected = None
-    slug = request.GET.get("category")
-    if slug:
-        selected = next((category for category in categories if category.slug == slug), None)
-        if selected is None:
-            raise Http404("No such category.")
-    page = _paginate(request, published_snapshots(category=selected))
+    data = request.GET.copy()
+    if not data.get("sort"):
+        data["sort"] = Sort.RELEVANCE if data.get("q", "").strip() else Sort.UPDATED
+    form = CompoundSearchForm(data, categories=categories)
+    form.is_valid()
+    if "category" in form.errors:
+        raise Http404("No such category.")
+    filters = form.filters()
+    words = query_words(form.cleaned_data.get("q"))
+    sort = form.cleaned_data.get("sort") or Sort.UPDATED
+    if sort == Sort.RELEVANCE and not words:
+        sort = Sort.UPDATED
+    phrase = form.cleaned_data.get("q") or ""
+    page = _paginate(request, published_listing(words=words, phrase=phrase, sort=sort, **filters))
+    found = snippets([item.pk for item in page.object_list], words)
+    for item in page.object_list:
+        item.snippet = found.get(item.pk, "")
+    suggested = ""
+    if words and not page.paginator.count:
+        suggested = suggestion(words)
+        if suggested and not published_listing(words=query_words(suggested), **filters).exists():
+            suggested = ""
+    selected = next((category for category in categories if category.slug == filters.get("category")), None)
     return render(
         request,
         "compounds/index.html",
-        {"page": page, "categories": categories, "selected": selected},
+        {
+            "page": page,
+            "form": form,
+            "query": " ".join(words),
+            "searching": bool(words or filters),
+            "sort": sort,
+            "selected": selected,
+            "categories": categories,
+            "suggestion": suggested,
+        },
     )
 
 

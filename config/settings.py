@@ -207,7 +207,9 @@ MARKDOWNX_MEDIA_PATH = "uploads/"
 MONOGRAPH_DISCLAIMER = REQUIRED_DISCLAIMER
 MONOGRAPH_PAGE_SIZE = 20
 # Links in e-mails (submitted-for-review notices) start here when no request tells the site's address.
-MONOGRAPH_SITE_URL = os.environ.get("MONOGRAPH_SITE_URL", "http://127.0.0.1:8000")
+# Unset in production: public pages use the address each request came in on (never a development default in
+# canonical links, the sitemap or the feed); e-mails sent outside a request then need it set.
+MONOGRAPH_SITE_URL = os.environ.get("MONOGRAPH_SITE_URL", "http://127.0.0.1:8000" if DEBUG else "")
 
 # E-mail: printed to the console unless an SMTP server is configured (production: set EMAIL_HOST and friends).
 EMAIL_BACKEND = os.environ.get(

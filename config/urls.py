@@ -3,12 +3,15 @@ from django.contrib import admin
 from django.urls import include, path
 
 from compounds.markdownx_views import StaffImageUploadView, StaffMarkdownifyView
+from compounds.sitemaps import robots_txt, sitemap
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     # markdownx's own urls.py is not included: its views require no login.
     path("markdownx/markdownify/", StaffMarkdownifyView.as_view(), name="markdownx_markdownify"),
     path("markdownx/upload/", StaffImageUploadView.as_view(), name="markdownx_upload"),
+    path("sitemap.xml", sitemap, name="sitemap"),
+    path("robots.txt", robots_txt, name="robots"),
     path("", include("compounds.urls")),
 ]
 

@@ -574,6 +574,9 @@ class VendorOffer(CompoundChild):
     NATURAL_KEY = ("compound__slug", "vendor__iexact", "amount_mg")
     compound = models.ForeignKey(Compound, on_delete=models.CASCADE, related_name="vendor_offers")
     vendor = models.CharField(max_length=120)
+    product = models.CharField(
+        max_length=160, blank=True, help_text="The product as the vendor names it, e.g. “Selank nasal spray, 5 mg”."
+    )
     amount_mg = models.DecimalField(
         "amount (mg)",
         max_digits=10,

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from evidence.natural_keys import NaturalKeyModel, NaturalKeyQuerySet
 
+from .choices import RiskProfile
 from .compound import Category, Compound, published_q
 
 
@@ -66,6 +67,22 @@ class ProfileSnapshot(models.Model):
     edit_summary = models.CharField(max_length=300, blank=True)
     minor = models.BooleanField(default=False, help_text="Minor versions are hidden from the public change log.")
     references = models.JSONField(default=list, help_text="The reference list as data, for RIS/BibTeX/CSL-JSON export.")
+    data = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The version's structured data (specifications, dosing, side effects, glossary, evidence, vendor "
+        "offers…), as the JSON endpoint serves it. Empty for versions published before it was recorded.",
+    )
+    # What search and the listings' filters read; copied from the draft at publish, like everything readers see.
+    evidence_level_best = models.PositiveSmallIntegerField(null=True, blank=True)
+    evidence_level_worst = models.PositiveSmallIntegerField(null=True, blank=True)
+    risk_profile = models.CharField(max_length=12, choices=RiskProfile.choices, default=RiskProfile.UNKNOWN)
+    regulatory_states = models.CharField(
+        max_length=120, blank=True, help_text="The regulatory states of the version, each between bars: |approved|."
+    )
+    search_synonyms = models.TextField(blank=True, help_text="Synonyms and other names, for search.")
+    search_text = models.TextField(blank=True, help_text="The prose of the version as plain text, for search.")
+    search_glossary = models.TextField(blank=True, help_text="Glossary terms and meanings, for search.")
     acknowledged_warnings = models.JSONField(
         default=list,
         blank=True,

@@ -54,6 +54,8 @@ def samples():
         ],
         "compounds:references": [{"slug": profile.slug, "fmt": fmt} for fmt in FORMATS],
         "compounds:category": [{"slug": category.slug}],
+        "compounds:detail_json": [{"slug": profile.slug}],
+        "compounds:vendors": [{"slug": profile.slug}],
     }
 
 

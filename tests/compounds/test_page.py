@@ -5,12 +5,21 @@ import re
 
 import pytest
 
-from compounds.models import Compound, Interaction, InteractionBasis, InteractionSeverity, SideEffect
-from compounds.page import profile_build, profile_citations
+from compounds.models import (
+    Compound,
+    Interaction,
+    InteractionBasis,
+    InteractionSeverity,
+    RelatedCompound,
+    Relation,
+    SideEffect,
+)
+from compounds.page import mark_glossary_terms, profile_build, profile_citations
 from compounds.parts import PAGE, profile_prefetch
 from compounds.services import compound_publish, compound_revision
 from evidence.models import Finding, Outcome, Population, StudyDesign
 from tests.factories import CompoundFactory, SourceFactory
+from tests.workflow import publish_acknowledging
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_data")]
 
@@ -106,3 +115,84 @@ def test_a_side_effect_without_a_frequency_as_written_shows_its_cioms_band_or_no
     section = profile_build(prefetched("banded")).render_body().split('id="side-effects"', 1)[1]
     assert '<th scope="row">Dizziness</th><td>Uncommon (≥1/1,000 to &lt;1/100)</td>' in section
     assert '<th scope="row">Rash</th><td>Not known</td>' in section
+
+
+# --- Reading aids: glossary terms in the text, heading anchors, related cards, badge explanations ---------------
+
+
+def test_the_first_use_of_each_glossary_term_in_the_text_explains_it_on_hover_and_focus(client, demo):
+    html = client.get("/compounds/selank/").content.decode()
+    tip = re.search(
+        r'<dfn class="term__word" tabindex="0" aria-describedby="term-gaba">(GABA)</dfn>'
+        r'<span class="term__tip" role="tooltip" id="term-gaba" hidden>([^<]*)</span>',
+        html,
+    )
+    assert tip and tip.group(2) == "Gamma-Aminobutyric Acid — the brain's main inhibitory (calming) neurotransmitter"
+    assert html.count('aria-describedby="term-gaba"') == 1  # only its first use
+    assert 'aria-describedby="term-gaba-a-receptor">GABA-A receptor</dfn>' in html  # the longer term, whole
+    glossary = html.split('id="glossary"', 1)[1].split("</section>", 1)[0]
+    assert "term__word" not in glossary  # the glossary itself is not marked
+
+
+def test_glossary_terms_are_marked_in_running_text_only_as_whole_words_with_the_meaning_escaped():
+    page = (
+        '<h2>Tuftsin</h2><p>See <a href="#x">tuftsin</a>, <code>Tuftsin</code> and '
+        '<span class="citation">Tuftsin</span>. Tuftsinergic tone; then TUFTSIN &amp; tuftsin.</p>'
+        "<table><tr><td>Tuftsin</td></tr></table>"
+    )
+    marked = mark_glossary_terms(page, [("Tuftsin", 'An <immune> "peptide" & more')])
+    assert marked == (
+        '<h2>Tuftsin</h2><p>See <a href="#x">tuftsin</a>, <code>Tuftsin</code> and '
+        '<span class="citation">Tuftsin</span>. Tuftsinergic tone; then '
+        '<span class="term"><dfn class="term__word" tabindex="0" aria-describedby="term-tuftsin">TUFTSIN</dfn>'
+        '<span class="term__tip" role="tooltip" id="term-tuftsin" hidden>An &lt;immune&gt; "peptide" &amp; more</span></span>'
+        " &amp; tuftsin.</p><table><tr><td>Tuftsin</td></tr></table>"
+    )
+
+
+def test_a_page_without_glossary_terms_in_its_text_is_left_byte_for_byte():
+    page = "<p>Nothing&nbsp;to mark here &#x27;at all&#x27;.</p>"
+    assert mark_glossary_terms(page, [("Tuftsin", "A peptide")]) == page
+    assert mark_glossary_terms(page, []) == page
+
+
+def test_every_heading_of_the_body_has_a_link_to_its_own_section(demo):
+    body = profile_build(prefetched("selank")).render_body()
+    opening = re.findall(r'<section id="([^"]+)"[^>]*>\s*<(h[23])>(.*?)</\2>', body, re.S)
+    assert len(opening) >= 20
+    for anchor, _level, inner in opening:
+        title = inner.split("<a ", 1)[0]
+        assert inner.endswith(f'<a class="anchor" href="#{anchor}" aria-label="Link to this section: {title}"></a>'), (
+            inner
+        )
+    assert '<h3 id="forms">Forms Available<a class="anchor" href="#forms"' in body
+
+
+def test_related_compounds_are_cards_with_the_public_summary_of_a_published_profile(client, demo):
+    html = client.get("/compounds/selank/").content.decode()
+    card = html.split('<li class="related-card">', 1)[1].split("</li>", 1)[0]
+    assert 'href="/compounds/semax/">Semax</a>' in card and "Often combined with" in card
+    assert "A peptide nootropic studied for focus, motivation and cognitive performance." in card
+    assert "Complementary: Semax stimulates, Selank calms" in card
+
+
+def test_a_related_draft_shows_its_name_only(client, demo):
+    draft = Compound.objects.get(slug="n-acetyl-selank")
+    with compound_revision(compound=demo, edit_summary="Related"):
+        RelatedCompound.objects.create(compound=demo, related=draft, position=2, relation=Relation.SIMILAR)
+    publish_acknowledging(compound=demo)
+    html = client.get("/compounds/selank/").content.decode()
+    card = html.split('<li class="related-card">')[2].split("</li>", 1)[0]
+    assert f'<span class="profile-link" data-profile="{draft.uid}">N-Acetyl Selank</span>' in card
+    assert draft.summary not in html
+
+
+def test_the_evidence_and_risk_badges_say_what_they_mean(client, demo):
+    html = client.get("/compounds/selank/").content.decode()
+    badges = html.split('<ul class="badges"', 1)[1].split("</ul>", 1)[0]
+    assert (
+        "Level 3–4 of 5 (1 strongest): non-randomised cohort studies to case series and case-control studies" in badges
+    )
+    assert "Few and mostly mild side effects reported in the research so far" in badges
+    semax = client.get("/compounds/semax/").content.decode().split('<ul class="badges"', 1)[1].split("</ul>", 1)[0]
+    assert "Too little safety data to judge the risk" in semax and "badge--evidence" not in semax

@@ -6,7 +6,7 @@ import re
 import pytest
 from reversion.models import Version
 
-from compounds.models import Compound
+from compounds.models import Compound, RelatedCompound
 from compounds.services import (
     compound_delete,
     compound_publish,
@@ -14,6 +14,7 @@ from compounds.services import (
     compound_revision,
     compound_unpublish,
 )
+from tests.factories import CompoundFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_data")]
 
@@ -80,3 +81,22 @@ def test_a_recovered_profile_is_linked_again_once_it_is_published(client, demo):
     assert 'href="/compounds/semax/"' not in client.get("/compounds/selank/v/1/").content.decode()  # a draft
     compound_publish(compound=recovered)
     assert 'href="/compounds/semax/"' in client.get("/compounds/selank/v/1/").content.decode()
+
+
+def test_a_related_card_quotes_the_other_profiles_live_summary_and_drops_it_offline(client):
+    other = CompoundFactory(name="Otheran", slug="otheran", summary="First public summary.")
+    compound_publish(compound=other)
+    compound = CompoundFactory(name="Carder", slug="carder")
+    RelatedCompound.objects.create(compound=compound, related=other, position=1)
+    compound_publish(compound=compound)
+    assert "First public summary." in client.get("/compounds/carder/").content.decode()
+
+    compound_unpublish(compound=other)
+    page = client.get("/compounds/carder/").content.decode()
+    assert "First public summary." not in page and "Otheran" in page
+
+    other.summary = "Second public summary."
+    other.save_content()
+    compound_publish(compound=other)
+    page = client.get("/compounds/carder/").content.decode()
+    assert "Second public summary." in page and "First public summary." not in page
