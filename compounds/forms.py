@@ -3,19 +3,7 @@
 from django import forms
 
 from .models import EvidenceLevel, RegulatoryState, RiskProfile
-
-
-class Sort:
-    RELEVANCE = "relevance"
-    NAME = "name"
-    UPDATED = "updated"
-    EVIDENCE = "evidence"
-    CHOICES = [
-        (RELEVANCE, "Best match"),
-        (NAME, "Name (A–Z)"),
-        (UPDATED, "Last updated"),
-        (EVIDENCE, "Evidence level (strongest first)"),
-    ]
+from .search import Sort
 
 
 class CompoundSearchForm(forms.Form):

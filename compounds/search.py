@@ -17,6 +17,20 @@ from django.utils.safestring import mark_safe
 
 from .models import ProfileSnapshot
 
+
+class Sort:
+    RELEVANCE = "relevance"
+    NAME = "name"
+    UPDATED = "updated"
+    EVIDENCE = "evidence"
+    CHOICES = [
+        (RELEVANCE, "Best match"),
+        (NAME, "Name (A–Z)"),
+        (UPDATED, "Last updated"),
+        (EVIDENCE, "Evidence level (strongest first)"),
+    ]
+
+
 MAX_WORDS = 8
 # The weighted document PostgreSQL searches: the expression migration 0012 indexes (PostgreSQL matches it by
 # meaning, so the columns may be qualified here, as the joins of the live() filter need).

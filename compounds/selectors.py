@@ -13,11 +13,10 @@ from django.utils.text import Truncator
 
 from evidence.models import Finding, Source, Verification
 
-from .forms import Sort
 from .models import Category, Citation, Compound, ProfileSnapshot, ReviewComment, RevisionMeta, Status, published_q
 from .parts import profile_prefetch
 from .permissions import public_name
-from .search import search
+from .search import Sort, search, snippets, suggestion
 
 
 def compounds_for_profile():
@@ -79,6 +78,21 @@ def published_listing(
     if sort == Sort.EVIDENCE:
         return queryset.order_by(F("evidence_level_best").asc(nulls_last=True), Lower("name"), "id")
     return queryset.order_by("-published_at", "name", "id")
+
+
+def published_snippets_attach(*, items, words):
+    """Give each listed version the passage of its text that matches the words (`item.snippet`). One query."""
+    found = snippets([item.pk for item in items], words)
+    for item in items:
+        item.snippet = found.get(item.pk, "")
+
+
+def published_suggestion(*, words, filters):
+    """A corrected query for words that found nothing, offered only if it finds something under the same filters."""
+    suggested = suggestion(words)
+    if suggested and published_listing(words=suggested.split(), **filters).exists():
+        return suggested
+    return ""
 
 
 def categories_with_published_counts():

@@ -9,11 +9,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from .exports import FORMATS
-from .forms import CompoundSearchForm, Sort
+from .forms import CompoundSearchForm
 from .models import Category, Compound, ProfileSnapshot
 from .page import profile_build
 from .permissions import can_preview
-from .search import query_words, snippets, suggestion
+from .search import Sort, query_words
 from .selectors import (
     categories_with_published_counts,
     compound_for_profile,
@@ -21,6 +21,8 @@ from .selectors import (
     published_listing,
     published_snapshot_get,
     published_snapshots,
+    published_snippets_attach,
+    published_suggestion,
     published_version_get,
 )
 
@@ -54,14 +56,8 @@ def compound_index(request):
         sort = Sort.UPDATED
     phrase = form.cleaned_data.get("q") or ""
     page = _paginate(request, published_listing(words=words, phrase=phrase, sort=sort, **filters))
-    found = snippets([item.pk for item in page.object_list], words)
-    for item in page.object_list:
-        item.snippet = found.get(item.pk, "")
-    suggested = ""
-    if words and not page.paginator.count:
-        suggested = suggestion(words)
-        if suggested and not published_listing(words=query_words(suggested), **filters).exists():
-            suggested = ""
+    published_snippets_attach(items=page.object_list, words=words)
+    suggested = published_suggestion(words=words, filters=filters) if words and not page.paginator.count else ""
     selected = next((category for category in categories if category.slug == filters.get("category")), None)
     return render(
         request,
