@@ -157,7 +157,7 @@ def profile_build(compound):
 
     by_key = {block.key: block for block in blocks}
     references = [
-        {"number": ref.number, "source": _reference(ref.source), "uses": ref.uses} for ref in registry.references
+        {"number": ref.number, "source": reference_entry(ref.source), "uses": ref.uses} for ref in registry.references
     ]
     by_key["citations"].extra = {"references": references, "has_content": bool(references)}
     toc = _toc(blocks)
@@ -434,7 +434,7 @@ def profile_header(compound):
     }
 
 
-def _reference(source):
+def reference_entry(source):
     """A reference list entry: plain data so the stored page needs no query."""
     return {
         "key": source.key,
@@ -467,5 +467,20 @@ def _reference(source):
         "retracted": source.retracted,
         "retracted_on": source.retracted_on.isoformat() if source.retracted_on else "",
         "retraction_notice_url": source.retraction_notice_url,
-        "translation_of": _reference(source.translation_of) if source.translation_of_id else None,
+        "translation_of": reference_entry(source.translation_of) if source.translation_of_id else None,
     }
+
+
+_REFERENCE_ITEM = '<li id="ref-{number}" class="reference[^"]*">.*?</li>'
+_BACKLINK = re.compile(r'href="#([^"]+)" aria-label="Back to citation')
+
+
+def rewrite_reference_item(body_html, *, number, source):
+    """The stored body with reference `number`'s list entry rendered again from `source` (its back-links kept)."""
+    pattern = re.compile(_REFERENCE_ITEM.format(number=number), re.DOTALL)
+    found = pattern.search(body_html)
+    if found is None:
+        return body_html
+    uses = _BACKLINK.findall(found.group(0))
+    item = render_to_string("compounds/_reference.html", {"ref": {"number": number, "source": source, "uses": uses}})
+    return body_html[: found.start()] + item.strip() + body_html[found.end() :]

@@ -14,9 +14,11 @@ from django.utils.text import Truncator
 from evidence.models import Finding, Source, Verification
 
 from .models import Category, Citation, Compound, ProfileSnapshot, ReviewComment, RevisionMeta, Status, published_q
+from .page_cache import LISTINGS, memoized
 from .parts import profile_prefetch
 from .permissions import public_name
 from .search import Sort, search, snippets, suggestion
+from .stored_pages import PAGE_FIELDS
 
 
 def compounds_for_profile():
@@ -35,6 +37,11 @@ def compound_for_profile(*, slug=None, pk=None):
 def published_snapshot_get(*, slug):
     """The live public version of a profile (by the slug it was published under), or DoesNotExist. One query."""
     return ProfileSnapshot.objects.live().get(slug=slug)
+
+
+def published_page_get(*, slug):
+    """The stored page of a profile's live version (by the slug it was published under), or DoesNotExist."""
+    return ProfileSnapshot.objects.live().only("id", "slug", *PAGE_FIELDS).get(slug=slug)
 
 
 def public_address_taken(*, slug, compound):
@@ -99,6 +106,21 @@ def categories_with_published_counts():
     return Category.objects.annotate(
         published_count=Count("snapshots", filter=published_q("snapshots__live_for__"), distinct=True)
     ).order_by("position", "name")
+
+
+def published_categories():
+    """The categories that have published profiles, in their order, with `published_count`. Worked out once per
+    change of what is published (or of a category) and kept with the listings' pages."""
+    return memoized(
+        scope=LISTINGS,
+        name="published-categories",
+        compute=lambda: [category for category in categories_with_published_counts() if category.published_count],
+    )
+
+
+def published_total():
+    """How many profiles are published; kept like `published_categories`."""
+    return memoized(scope=LISTINGS, name="published-total", compute=lambda: published_snapshots().count())
 
 
 def latest_revision_meta(*, compound_id):

@@ -37,13 +37,15 @@ from .models import (
     Status,
 )
 from .notifications import notify_reviewers_submitted
-from .page import profile_build, profile_citations
+from .page import profile_build, profile_citations, reference_entry, rewrite_reference_item
+from .page_cache import LISTINGS, pages_invalidate, profile_scope
 from .parts import CHILD_BY_MODEL, PART_BY_MODEL
 from .permissions import ROLE_GROUPS, public_name
 from .profile_links import marker_attribute, relink_header, relink_html
 from .publish_checks import compound_publish_checks, profile_publish_checks
 from .selectors import compound_for_profile, compounds_for_profile, latest_revision_meta
 from .snapshot_data import profile_data, profile_search_fields
+from .stored_pages import PAGE_FIELDS, page_format, snapshot_page_render
 
 
 class EditConflictError(ValidationError):
@@ -355,24 +357,109 @@ def compound_delete(*, compound, user=None):
                     table.other_compound = None
                     table.save(update_fields=["other_compound"])
         _relink_snapshots(compound=compound, url="")
+        live = compound.live_snapshot if compound.is_live else None
         compound.delete()
+        pages_invalidate(scopes=[LISTINGS, *([profile_scope(live.slug)] if live else [])])
 
 
 @transaction.atomic
 def category_update(*, category, old_slug):
-    """After a category is renamed or moves to a new address: published pages filed under it show its chip with
-    the new name and link (the chip is navigation, not profile content, so no profile gets a revision)."""
+    """After a category changed: its page and the listings show it as it now is, and if it was renamed or moved to
+    a new address, published pages filed under it show its chip with the new name and link (the chip is
+    navigation, not profile content, so no profile gets a revision)."""
     _rewrite_category_chips(category, old_slug=old_slug, chip={"name": category.name, "slug": category.slug})
 
 
 def _rewrite_category_chips(category, *, old_slug, chip):
     """Replace the category's chip in the stored header of every published version filed under it (None: drop it)."""
+    rewritten = []
     for snapshot in category.snapshots.select_for_update().order_by("pk"):
         chips = snapshot.header.get("categories", [])
-        snapshot.header["categories"] = [
-            c if c["slug"] != old_slug else chip for c in chips if c["slug"] != old_slug or chip
-        ]
-        snapshot.save(update_fields=["header"])
+        new_chips = [c if c["slug"] != old_slug else chip for c in chips if c["slug"] != old_slug or chip]
+        if new_chips != chips:
+            snapshot.header["categories"] = new_chips
+            rewritten.append(snapshot)
+    _snapshots_save_rewritten(snapshots=rewritten, fields=["header"])
+    pages_invalidate(scopes=[LISTINGS])
+
+
+def _snapshots_save_rewritten(*, snapshots, fields):
+    """Save stored pages' rewritten fields; live versions' pages are rendered again and their cached copies dropped."""
+    live_ids = set(
+        Compound.objects.filter(live_snapshot__in=[snapshot.pk for snapshot in snapshots]).values_list(
+            "live_snapshot_id", flat=True
+        )
+    )
+    scopes = set()
+    for snapshot in snapshots:
+        if snapshot.pk in live_ids:
+            snapshot_page_render(snapshot)
+            scopes.add(profile_scope(snapshot.slug))
+        else:
+            # Not served from its stored page now; should it be again, that page is rendered afresh first.
+            snapshot.page_format = ""
+        snapshot.save(update_fields=[*fields, *PAGE_FIELDS])
+    # Older versions' permalinks live under their profile's current address.
+    scopes.update(
+        profile_scope(slug)
+        for slug in ProfileSnapshot.objects.live()
+        .filter(compound__snapshots__in=[snapshot.pk for snapshot in snapshots])
+        .values_list("slug", flat=True)
+    )
+    pages_invalidate(scopes=scopes)
+
+
+@transaction.atomic
+def source_references_refresh(*, source, old_key=""):
+    """After a source's record changed: the live pages citing it show its reference entry as the record now
+    stands (a retraction, a corrected journal or year reaches readers at once). The reference entry describes the
+    paper, not the profile, so no profile gets a new version; the profile's own text stays as published.
+    Returns the number of live versions rewritten."""
+    keys = {source.key, old_key} - {""}
+    entry = reference_entry(source)
+    snapshots = (
+        ProfileSnapshot.objects.live()
+        .select_for_update(of=("self",))
+        .filter(compound__citations__source=source)
+        .order_by("pk")
+    )
+    rewritten = []
+    for snapshot in snapshots:
+        changed = False
+        for position, ref in enumerate(snapshot.references):
+            updated = {"number": ref["number"], **entry}
+            if ref.get("key") in keys and ref != updated:
+                snapshot.references[position] = updated
+                snapshot.body_html = rewrite_reference_item(snapshot.body_html, number=ref["number"], source=entry)
+                changed = True
+        if changed:
+            rewritten.append(snapshot)
+    _snapshots_save_rewritten(snapshots=rewritten, fields=["references", "body_html"])
+    return len(rewritten)
+
+
+def snapshot_page_refresh(*, snapshot_id):
+    """Render a version's stored page again (the site's templates changed since, or it arrived by loaddata) and
+    store it. Two queries; no lock: two requests that render it at once store the same page."""
+    snapshot = ProfileSnapshot.objects.get(pk=snapshot_id)
+    snapshot_page_render(snapshot)
+    ProfileSnapshot.objects.filter(pk=snapshot_id).update(**{name: getattr(snapshot, name) for name in PAGE_FIELDS})
+    return snapshot
+
+
+def snapshots_pages_render(*, snapshots=None):
+    """Render the stored pages of live versions whose page is missing or of another format (after `loaddata`,
+    or at a deploy that changed the templates), and drop their cached copies. Returns how many were rendered."""
+    current = page_format()
+    queryset = ProfileSnapshot.objects.live() if snapshots is None else snapshots
+    rendered = 0
+    for snapshot in queryset.exclude(page_format=current).order_by("pk").iterator(chunk_size=200):
+        snapshot_page_render(snapshot)
+        ProfileSnapshot.objects.filter(pk=snapshot.pk).update(**{name: getattr(snapshot, name) for name in PAGE_FIELDS})
+        pages_invalidate(scopes=[profile_scope(snapshot.slug)])
+        rendered += 1
+    pages_invalidate(scopes=[LISTINGS])
+    return rendered
 
 
 def category_delete(*, category, user=None):
@@ -529,6 +616,8 @@ def compound_publish(*, compound, user=None, edit_summary="", acknowledged=()):
         revision=latest.revision,
         acknowledged_warnings=[{"code": check.code, "message": check.message} for check in checks.warnings],
     )
+    snapshot_page_render(snapshot)
+    snapshot.save(update_fields=PAGE_FIELDS)
     snapshot.categories.set(profile.categories.all())
     snapshot.linked_compounds.set(built.linked_compound_ids)
     _write_workflow(
@@ -544,6 +633,8 @@ def compound_publish(*, compound, user=None, edit_summary="", acknowledged=()):
         caller,
     )
     profile_links_refresh(compound=compound)
+    # The address it was live at before, if it moved, answers 404 now.
+    pages_invalidate(scopes=[LISTINGS, profile_scope(snapshot.slug), *([profile_scope(live.slug)] if live else [])])
     snapshot.is_new = True
     return snapshot
 
@@ -558,8 +649,11 @@ def compound_unpublish(*, compound, user=None):
         "review_requested_at": None,
         "review_requested_by": None,
     }
-    unpublished = _write_workflow(_lock(compound), values, compound)
+    locked = _lock(compound)
+    live = locked.live_snapshot
+    unpublished = _write_workflow(locked, values, compound)
     profile_links_refresh(compound=unpublished)
+    pages_invalidate(scopes=[LISTINGS, *([profile_scope(live.slug)] if live else [])])
     return unpublished
 
 
@@ -572,18 +666,11 @@ def profile_links_refresh(*, compound):
 
 def _relink_snapshots(*, compound, url, summary=""):
     # Locked: two profiles published at once may both rewrite a page that links to each of them.
-    snapshots = (
-        ProfileSnapshot.objects.select_for_update()
-        .filter(linked_compounds=compound.pk)
-        .only("id", "body_html", "header")
-        .order_by("pk")
-    )
+    snapshots = list(ProfileSnapshot.objects.select_for_update().filter(linked_compounds=compound.pk).order_by("pk"))
     for snapshot in snapshots:
-        body = relink_html(snapshot.body_html, uid=compound.uid, url=url, summary=summary)
-        header = relink_header(snapshot.header, uid=compound.uid, url=url)
-        snapshot.body_html = body
-        snapshot.header = header
-        snapshot.save(update_fields=["body_html", "header"])
+        snapshot.body_html = relink_html(snapshot.body_html, uid=compound.uid, url=url, summary=summary)
+        snapshot.header = relink_header(snapshot.header, uid=compound.uid, url=url)
+    _snapshots_save_rewritten(snapshots=snapshots, fields=["body_html", "header"])
 
 
 @transaction.atomic

@@ -38,6 +38,7 @@ from .services import (
     category_update,
     compounds_revisions_record,
     describe_integrity_error,
+    source_references_refresh,
     sources_revision_record,
 )
 from .uploads import utf8_text
@@ -444,6 +445,9 @@ class SourceResource(MonographResource):
             origin=RevisionOrigin.IMPORT,
             origin_detail=f"{file_name}: {len(self.touched)} source(s)",
         )
+        # Live pages citing a changed source show its reference entry as it now stands, as after an admin save.
+        for source in Source.objects.filter(pk__in=self.touched).order_by("pk"):
+            source_references_refresh(source=source)
 
 
 def _part_resource(part):

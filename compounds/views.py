@@ -1,3 +1,5 @@
+import hashlib
+
 from csp.decorators import csp_replace
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
@@ -12,36 +14,44 @@ from .exports import FORMATS
 from .forms import CompoundSearchForm
 from .models import Category, Compound, ProfileSnapshot
 from .page import profile_build
+from .page_cache import last_modified
 from .permissions import can_preview
 from .search import Sort, query_words
 from .selectors import (
-    categories_with_published_counts,
     compound_for_profile,
     public_change_log,
+    published_categories,
     published_listing,
+    published_page_get,
     published_snapshot_get,
     published_snapshots,
     published_snippets_attach,
     published_suggestion,
+    published_total,
     published_version_get,
 )
+from .services import snapshot_page_refresh
+from .stored_pages import page_for_request, page_format
+from .structured_data import site_url
 
 
 def home(request):
     latest = list(published_snapshots()[:6])
     featured = list(published_snapshots().filter(featured=True)[:6])
-    categories = [category for category in categories_with_published_counts() if category.published_count]
+    categories = published_categories()
     return render(request, "compounds/home.html", {"latest": latest, "featured": featured, "categories": categories})
 
 
-def _paginate(request, queryset):
+def _paginate(request, queryset, count=None):
     paginator = Paginator(queryset, settings.MONOGRAPH_PAGE_SIZE)
+    if count is not None:
+        paginator.count = count  # known already: no count query
     return paginator.get_page(request.GET.get("page"))
 
 
 def compound_index(request):
     """All published profiles: search, filters and sort, all kept by the page links."""
-    categories = [category for category in categories_with_published_counts() if category.published_count]
+    categories = published_categories()
     data = request.GET.copy()
     if not data.get("sort"):
         data["sort"] = Sort.RELEVANCE if data.get("q", "").strip() else Sort.UPDATED
@@ -55,10 +65,14 @@ def compound_index(request):
     if sort == Sort.RELEVANCE and not words:
         sort = Sort.UPDATED
     phrase = form.cleaned_data.get("q") or ""
-    page = _paginate(request, published_listing(words=words, phrase=phrase, sort=sort, **filters))
+    selected = next((category for category in categories if category.slug == filters.get("category")), None)
+    if words or set(filters) - {"category"}:
+        count = None
+    else:
+        count = selected.published_count if selected else published_total()
+    page = _paginate(request, published_listing(words=words, phrase=phrase, sort=sort, **filters), count=count)
     published_snippets_attach(items=page.object_list, words=words)
     suggested = published_suggestion(words=words, filters=filters) if words and not page.paginator.count else ""
-    selected = next((category for category in categories if category.slug == filters.get("category")), None)
     return render(
         request,
         "compounds/index.html",
@@ -77,20 +91,28 @@ def compound_index(request):
 
 def category_detail(request, slug):
     category = get_object_or_404(Category, slug=slug)
-    page = _paginate(request, published_snapshots(category=category))
+    counted = next((c for c in published_categories() if c.pk == category.pk), None)
+    page = _paginate(request, published_snapshots(category=category), count=counted.published_count if counted else 0)
     return render(request, "compounds/category.html", {"category": category, "page": page})
 
 
 def compound_detail(request, slug):
+    """The live version's stored page, as rendered when it was published: one query, no template."""
     try:
-        snapshot = published_snapshot_get(slug=slug)
+        snapshot = published_page_get(slug=slug)
     except ProfileSnapshot.DoesNotExist:
         raise Http404("No published profile at this address.") from None
-    return render(
-        request,
-        "compounds/detail.html",
-        {"header": snapshot.header, "body_html": snapshot.body_html, "snapshot": snapshot, "preview": False},
-    )
+    if snapshot.page_format != page_format():
+        snapshot = snapshot_page_refresh(snapshot_id=snapshot.pk)
+    html = page_for_request(snapshot.page_html, request)
+    response = HttpResponse(html)
+    etag = snapshot.page_etag
+    if html is not snapshot.page_html:
+        # The origin is part of the page: another host's copy is another representation.
+        etag += hashlib.md5(site_url(request).encode(), usedforsecurity=False).hexdigest()[:8]
+    response["ETag"] = f'"{etag}"'
+    response["Last-Modified"] = last_modified(snapshot.page_rendered_at)
+    return response
 
 
 @never_cache

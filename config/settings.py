@@ -69,6 +69,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before the session, authentication and CSRF middleware: a cached public page needs none of them.
+    "compounds.page_cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -112,16 +114,36 @@ else:
     }
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "monograph")
 if REDIS_URL:
+    # Every app server shares these: the page cache's invalidations reach all of them at once.
     CACHES = {
-        "default": {
+        alias: {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "monograph"),
+            "KEY_PREFIX": f"{CACHE_KEY_PREFIX}:{alias}",
         }
+        for alias in ("default", "pages")
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
+        # One process's memory: several processes stay exact through a stamp file (compounds/page_cache.py).
+        "pages": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "pages",
+            "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("MONOGRAPH_PAGE_CACHE_ENTRIES", "500"))},
+        },
+    }
+
+# Full-page cache of public pages (compounds/page_cache.py): on unless switched off (the benchmark measures both).
+MONOGRAPH_PAGE_CACHE = env_bool("MONOGRAPH_PAGE_CACHE", True)
+# Processes sharing this machine's local-memory page caches learn of each other's invalidations through this file.
+MONOGRAPH_PAGE_CACHE_STAMP = os.environ.get("MONOGRAPH_PAGE_CACHE_STAMP", str(VAR_DIR / "page-cache.stamp"))
+MONOGRAPH_PAGE_CACHE_SECONDS = int(os.environ.get("MONOGRAPH_PAGE_CACHE_SECONDS", str(24 * 3600)))
+# How long a CDN or other shared cache in front may serve a public page without asking again (browsers always ask;
+# an unchanged page then costs a 304).
+MONOGRAPH_CDN_MAX_AGE = int(os.environ.get("MONOGRAPH_CDN_MAX_AGE", "60"))
 
 # Spreadsheet import/export (compounds/spreadsheets.py). The library lets any staff user import and export unless
 # told which permissions to ask for, and keeps the uploaded file in a process-local temporary file between

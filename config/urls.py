@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from compounds.markdownx_views import StaffImageUploadView, StaffMarkdownifyView
+from compounds.page_cache import LISTINGS, public_page
 from compounds.sitemaps import robots_txt, sitemap
 
 urlpatterns = [
@@ -10,8 +11,8 @@ urlpatterns = [
     # markdownx's own urls.py is not included: its views require no login.
     path("markdownx/markdownify/", StaffMarkdownifyView.as_view(), name="markdownx_markdownify"),
     path("markdownx/upload/", StaffImageUploadView.as_view(), name="markdownx_upload"),
-    path("sitemap.xml", sitemap, name="sitemap"),
-    path("robots.txt", robots_txt, name="robots"),
+    path("sitemap.xml", public_page(lambda **kwargs: [LISTINGS])(sitemap), name="sitemap"),
+    path("robots.txt", public_page(lambda **kwargs: [LISTINGS])(robots_txt), name="robots"),
     path("", include("compounds.urls")),
 ]
 

@@ -4,11 +4,21 @@ overrides, which are parts of a profile) is administered from the compounds app,
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from reversion.admin import VersionAdmin
 
 from .identifiers import DOI_PATTERN, PMCID_PATTERN, normalize_doi, normalize_pmcid, normalize_pmid
 from .models import Outcome, Source
+
+
+def count_of(model, relation):
+    """How many rows of a reverse relation each row has, for a list's column: a subquery per row shown. A COUNT
+    over a join instead groups the whole table before the page is cut, and so do the list's total and the
+    choices of its filters, which read the same queryset (100k sources)."""
+    rel = model._meta.get_field(relation)
+    rows = rel.related_model._default_manager.filter(**{rel.field.name: OuterRef("pk")})
+    return Coalesce(Subquery(rows.order_by().values(rel.field.name).annotate(n=Count("*")).values("n")), 0)
 
 
 class VocabularyAdmin(admin.ModelAdmin):
@@ -29,9 +39,9 @@ class VocabularyAdmin(admin.ModelAdmin):
         )
 
     def get_queryset(self, request):
-        # A count groups the rows, and grouped queries drop the model's ordering: keep it, for the list and for
-        # the search boxes that page through these (a profile's categories).
-        queryset = super().get_queryset(request).annotate(usage_total=Count(self.usage_relation))
+        # The search boxes that page through these (a finding's outcome) read this queryset at every keystroke:
+        # the count is a subquery per row shown, and the order is total, so that no row is on two pages.
+        queryset = super().get_queryset(request).annotate(usage_total=count_of(self.model, self.usage_relation))
         return queryset.order_by(*self.model._meta.ordering, "pk")
 
 
@@ -81,7 +91,7 @@ class SourceAdmin(VersionAdmin):
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(citation_total=Count("citations"))
+        return super().get_queryset(request).annotate(citation_total=count_of(Source, "citations"))
 
     def changelist_view(self, request, extra_context=None):
         # VersionAdmin wraps the list in one revision; actions (the merge) record their own revisions.

@@ -1,5 +1,6 @@
 import pytest
 from django.contrib.auth.models import Group
+from django.core.cache import caches
 from django.core.management import call_command
 from django.db import transaction
 
@@ -21,6 +22,16 @@ def _end_stray_postgres_sessions(django_db_setup, django_db_blocker):
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                 "WHERE datname = current_database() AND pid <> pg_backend_pid()"
             )
+
+
+@pytest.fixture(autouse=True)
+def _empty_page_cache(settings, tmp_path_factory):
+    """Each test's database starts afresh; pages cached by an earlier test must not answer for it. The stamp file
+    is the test run's own: another test run on this machine is another process invalidating pages."""
+    settings.MONOGRAPH_PAGE_CACHE_STAMP = str(tmp_path_factory.getbasetemp() / "page-cache.stamp")
+    caches["pages"].clear()
+    yield
+    caches["pages"].clear()
 
 
 @pytest.fixture(autouse=True)

@@ -113,3 +113,159 @@ class OutcomeGradeFactory(factory.django.DjangoModelFactory):
     outcome = factory.LazyFunction(lambda: Outcome.objects.get(slug="memory"))
     level = 5
     reason = "Animal studies only."
+
+
+# --- One factory per kind of profile row, for profiles of any size (tests/compounds/admin/test_query_counts.py) ---
+
+
+class OutcomeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Outcome
+
+    name = factory.Sequence(lambda n: f"Outcome {n}")
+    slug = factory.Sequence(lambda n: f"outcome-{n}")
+
+
+class CitationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = cm.Citation
+
+    compound = factory.SubFactory(CompoundFactory)
+    source = factory.SubFactory(SourceFactory)
+    number = factory.Sequence(lambda n: n + 1)
+
+
+class FindingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "evidence.Finding"
+
+    compound = factory.SubFactory(CompoundFactory)
+    outcome = factory.SubFactory(OutcomeFactory)
+    source = factory.SubFactory(SourceFactory)
+    claim = factory.Sequence(lambda n: f"Claim number {n}.")
+
+
+class SynonymFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = cm.Synonym
+
+    compound = factory.SubFactory(CompoundFactory)
+    name = factory.Sequence(lambda n: f"Synonym {n}")
+
+
+class SpecificationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = cm.Specification
+
+    compound = factory.SubFactory(CompoundFactory)
+    label = factory.Sequence(lambda n: f"Property {n}")
+    value = "A value."
+
+
+class RegulatoryStatusFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = cm.RegulatoryStatus
+
+    compound = factory.SubFactory(CompoundFactory)
+    jurisdiction = factory.Sequence(lambda n: f"Country {n}")
+    note = "Checked against the register."
+
+
+class GlossaryTermFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = cm.GlossaryTerm
+
+    compound = factory.SubFactory(CompoundFactory)
+    term = factory.Sequence(lambda n: f"Term {n}")
+    meaning = "What the term means."
+
+
+class ComparisonTableFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = cm.ComparisonTable
+
+    compound = factory.SubFactory(CompoundFactory)
+    title = factory.Sequence(lambda n: f"Comparison {n}")
+    anchor = factory.Sequence(lambda n: f"comparison-{n}")
+    subject_label = "This compound"
+    other_label = "The other"
+    note = "A note under the table."
+
+
+class UseCaseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = cm.UseCase
+
+    compound = factory.SubFactory(CompoundFactory)
+    title = factory.Sequence(lambda n: f"Use case {n}")
+    anchor = factory.Sequence(lambda n: f"use-case-{n}")
+    body = "Why and how."
+
+
+class AdministrationStepFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = cm.AdministrationStep
+
+    compound = factory.SubFactory(CompoundFactory)
+    text = factory.Sequence(lambda n: f"Step {n}.")
+
+
+class TimeCourseFactory(factory.django.DjangoModelFactory):
+    """One phase per profile at most: a profile holds as many rows as there are phases."""
+
+    class Meta:
+        model = cm.TimeCourse
+
+    compound = factory.SubFactory(CompoundFactory)
+    phase = factory.Iterator(cm.TimePhase.values)
+    text = "10-20 minutes"
+
+
+class TimelineEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = cm.TimelineEntry
+
+    compound = factory.SubFactory(CompoundFactory)
+    timeframe = factory.Sequence(lambda n: f"Day {n}")
+    effects = "What users report."
+
+
+class SideEffectFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = cm.SideEffect
+
+    compound = factory.SubFactory(CompoundFactory)
+    effect = factory.Sequence(lambda n: f"Effect {n}")
+
+
+class InteractionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = cm.Interaction
+
+    compound = factory.SubFactory(CompoundFactory)
+    substance = factory.Sequence(lambda n: f"Substance {n}")
+    effect = "Not known."
+
+
+class ContraindicationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = cm.Contraindication
+
+    compound = factory.SubFactory(CompoundFactory)
+    condition = factory.Sequence(lambda n: f"Condition {n}")
+
+
+class LimitationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = cm.Limitation
+
+    compound = factory.SubFactory(CompoundFactory)
+    title = factory.Sequence(lambda n: f"Limitation {n}")
+
+
+class RelatedCompoundFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = cm.RelatedCompound
+
+    compound = factory.SubFactory(CompoundFactory)
+    related = factory.SubFactory(CompoundFactory)

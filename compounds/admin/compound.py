@@ -3,12 +3,15 @@
 from adminsortable2.admin import SortableAdminBase
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.core.exceptions import ValidationError
-from django.db.models import Count
+from django.db import models
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html_join
+
+from evidence.admin import count_of
 
 from .. import permissions, selectors, services
 from ..models import Citation, ComparisonRow, Compound, ProfileSnapshot, ReviewComment, RevisionOrigin, Status
@@ -161,6 +164,19 @@ class PendingChangesFilter(admin.SimpleListFilter):
         return queryset
 
 
+class CompoundChangeList(ChangeList):
+    """The list reads a published version for its number; the version's stored page, text and data, most of its
+    row, stay in the database."""
+
+    def get_queryset(self, request, exclude_parameters=None):
+        bulky = [
+            f"live_snapshot__{field.name}"
+            for field in ProfileSnapshot._meta.concrete_fields
+            if isinstance(field, (models.TextField, models.JSONField))
+        ]
+        return super().get_queryset(request, exclude_parameters).defer(*bulky)
+
+
 def _submittable(compound):
     """A new draft not yet in review, or a published profile with changes not yet submitted."""
     if compound.is_live:
@@ -296,12 +312,15 @@ class CompoundAdmin(SortableAdminBase, ProfileFilesAdminMixin, MarkdownAdminMixi
             formfield.widget.can_add_related = False
         return formfield
 
+    def get_changelist(self, request, **kwargs):
+        return CompoundChangeList
+
     def get_queryset(self, request):
         return (
             super()
             .get_queryset(request)
             .prefetch_related("categories")
-            .annotate(citation_total=Count("citations", distinct=True))
+            .annotate(citation_total=count_of(Compound, "citations"))
             .with_pending_changes()
         )
 

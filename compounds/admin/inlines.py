@@ -11,12 +11,12 @@ from adminsortable2.admin import (
 )
 from django import forms
 from django.contrib import admin
-from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
+from django.contrib.admin.widgets import AutocompleteSelect, RelatedFieldWidgetWrapper
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
-from django.forms.models import BaseInlineFormSet, InlineForeignKeyField
+from django.forms.models import BaseInlineFormSet, InlineForeignKeyField, ModelChoiceField, ModelChoiceIterator
 from django.forms.utils import ErrorDict
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -71,6 +71,87 @@ class MarkdownAdminMixin:
 
     class Media:
         js = ["compounds/markdownx-inlines.js"]
+
+
+class ChosenObjects:
+    """The objects the rows of one table have chosen in one field, shared by the rows' widgets.
+
+    An autocomplete box shows only the chosen object's name; Django reads that object once per row. The
+    formset hands over the objects its rows already hold (the inline reads them with the rows) and the values
+    posted for the others, which the first box that needs one reads all at once.
+    """
+
+    def __init__(self, field):
+        self.key_name = field.target_field.attname
+        self.objects = {}  # str(key) -> object
+        self.wanted = set()
+        self.tried = set()
+
+    def hold(self, obj):
+        self.objects[str(getattr(obj, self.key_name))] = obj
+
+    def want(self, value):
+        if value not in (None, ""):
+            self.wanted.add(str(value))
+
+    def get(self, queryset, keys):
+        missing = (self.wanted | set(keys)) - self.objects.keys() - self.tried
+        if missing & set(keys):
+            self.tried |= missing
+            for obj in queryset.filter(**{f"{self.key_name}__in": missing}):
+                self.hold(obj)
+        return [self.objects[key] for key in keys if key in self.objects]
+
+
+class RowAutocompleteSelect(AutocompleteSelect):
+    """An autocomplete box on a row of the compound form: the chosen object comes from the table's
+    ChosenObjects (shared by every row's copy of the widget, since a widget's copy is shallow)."""
+
+    def __init__(self, field, admin_site, attrs=None, choices=(), using=None):
+        super().__init__(field, admin_site, attrs, choices, using)
+        self.chosen = ChosenObjects(field)
+
+    def optgroups(self, name, value, attr=None):
+        selected = [str(v) for v in value if str(v) not in self.choices.field.empty_values]
+        options = (
+            [] if self.is_required or self.allow_multiple_selected else [self.create_option(name, "", "", False, 0)]
+        )
+        objects = self.chosen.get(self.choices.queryset.using(self.db), list(dict.fromkeys(selected)))
+        if not self.allow_multiple_selected:
+            objects = objects[:1]
+        for obj in objects:
+            key = getattr(obj, self.chosen.key_name)
+            label = self.choices.field.label_from_instance(obj)
+            options.append(self.create_option(name, key, label, set(selected), len(options)))
+        return [(None, options, 0)]
+
+
+class SharedChoiceIterator(ModelChoiceIterator):
+    """A select's choices, read once for all the rows of a table rather than once per row."""
+
+    def __iter__(self):
+        shared = self.field.shared_choices
+        if "choices" not in shared:
+            shared["choices"] = list(super().__iter__())
+        return iter(shared["choices"])
+
+    def __len__(self):
+        return len(list(self))
+
+    def __bool__(self):
+        return bool(list(self))
+
+
+class SharedChoiceField(ModelChoiceField):
+    """A foreign key chosen from a list on each row of a table: the rows' copies of the field share one
+    reading of the list (a field's copy is shallow, so they share `shared_choices`). A new table (each
+    request builds its own) reads it afresh."""
+
+    iterator = SharedChoiceIterator
+
+    def __init__(self, *args, **kwargs):
+        self.shared_choices = {}
+        super().__init__(*args, **kwargs)
 
 
 class PartRowForm(forms.ModelForm):
@@ -144,6 +225,21 @@ class PartFormSet(CustomInlineFormSetMixin, BaseInlineFormSet):
     compared case-insensitively), and refuses a swap of two values within one save, which the database would
     refuse half-way through saving the rows.
     """
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        # A row's name (shown on its box) names the profile: it is this formset's compound, not a query per row.
+        self.fk.set_cached_value(form.instance, self.instance)
+        for name, field in form.fields.items():
+            chosen = getattr(getattr(field.widget, "widget", field.widget), "chosen", None)
+            if chosen is None:
+                continue
+            model_field = form.instance._meta.get_field(name)
+            held = model_field.get_cached_value(form.instance, None)
+            if held is not None:
+                chosen.hold(held)
+            chosen.want(field.get_bound_field(form, name).value())
+        return form
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -228,7 +324,16 @@ class PartInlineMixin(MarkdownAdminMixin):
         elif db_field.related_model is Compound and db_field.name != self.fk_name and object_id:
             # A profile is not related to, or compared with, itself.
             kwargs["queryset"] = manager.exclude(pk=object_id)
+        # Each row shows its choice: with a query per row, a table of 50 findings cost 100 queries.
+        if db_field.name in self.get_autocomplete_fields(request):
+            kwargs.setdefault("widget", RowAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using")))
+        else:
+            kwargs.setdefault("form_class", SharedChoiceField)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_queryset(self, request):
+        # What each row's name and chosen objects show, read with the rows (see ChosenObjects).
+        return super().get_queryset(request).select_related(*self.part.select_related)
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         formfield = super().formfield_for_dbfield(db_field, request, **kwargs)

@@ -21,7 +21,7 @@ class CategoryAdmin(FilesAdminMixin, VocabularyAdmin):
     def save_model(self, request, obj, form, change):
         old_slug = form.initial.get("slug")
         super().save_model(request, obj, form, change)
-        if change and {"slug", "name"} & set(form.changed_data):
+        if change:
             services.category_update(category=obj, old_slug=old_slug)
 
     def delete_model(self, request, obj):

@@ -14,6 +14,7 @@ from django.urls import path
 from evidence.admin import SourceAdmin
 from evidence.models import Source
 
+from .. import services
 from ..integrity import build_report
 from ..source_merge import source_merge
 from ..spreadsheets import SourceResource
@@ -33,6 +34,11 @@ class ProfileSourceAdmin(FilesAdminMixin, SourceAdmin):
     resource_classes = [SourceResource]
     change_list_template = "admin/evidence/source/change_list.html"
     actions = ["merge_sources"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change:
+            services.source_references_refresh(source=obj, old_key=form.initial.get("key", ""))
 
     def get_urls(self):
         return [

@@ -88,6 +88,30 @@ class ProfileSnapshot(models.Model):
         blank=True,
         help_text="The automatic checks' warnings the reviewer read and published anyway.",
     )
+    # The stored page is derived from the rest of this row and the site's templates: dumps leave it out (a
+    # loaded version renders it at its first request), as they leave out who published it.
+    page_html = models.TextField(
+        blank=True,
+        serialize=False,
+        help_text="The whole public page of this version, rendered once when it is published (or when the site's "
+        "templates change) and served as it is.",
+    )
+    page_format = models.CharField(
+        max_length=64,
+        blank=True,
+        serialize=False,
+        help_text="Which templates, static files and site settings the stored page was rendered with; a page of "
+        "another format is rendered again at its next request.",
+    )
+    page_etag = models.CharField(
+        max_length=64, blank=True, serialize=False, help_text="A digest of the stored page, for conditional requests."
+    )
+    page_rendered_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        serialize=False,
+        help_text="When the stored page was last rendered: its Last-Modified time.",
+    )
     linked_compounds = models.ManyToManyField(
         Compound,
         blank=True,

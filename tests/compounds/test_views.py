@@ -70,7 +70,7 @@ def test_server_error_page_carries_the_disclaimer(published, monkeypatch):
     def explode(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("compounds.views.published_snapshot_get", explode)
+    monkeypatch.setattr("compounds.views.published_page_get", explode)
     client = Client(raise_request_exception=False)
     with override_settings(DEBUG=False):
         response = client.get(published.get_absolute_url())
